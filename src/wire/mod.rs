@@ -1,0 +1,1 @@
+//! Facade over the code generated from `xsd/` (see `codegen/`).
