@@ -144,10 +144,11 @@ fn check(
         let stray_sig = dom::is(n, DS_NS, "Signature") && n != signature;
         let stray_obj = dom::is(n, OADR_NS, "oadrSignedObject") && n != signed;
         if stray_sig || stray_obj {
-            return Err(Error::structure(
-                dom::path(n),
-                "a second Signature or oadrSignedObject",
-            ));
+            return Err(Error::Wrapping {
+                path: dom::path(n),
+                uri: String::new(),
+                reason: "a second Signature or oadrSignedObject in the document".into(),
+            });
         }
     }
 
