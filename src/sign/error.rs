@@ -75,7 +75,7 @@ pub enum Error {
     },
     /// A reference that does not select what is processed: signature wrapping (moved,
     /// duplicated or shadowed Ids, an extra oadrSignedObject, an Object carrying a payload).
-    #[error("{path}: reference {uri} rejected: {reason} (459)")]
+    #[error("{path}: signature wrapping refused: {reason} (reference URI {uri:?}) (459)")]
     Wrapping {
         /// Reference path.
         path: String,

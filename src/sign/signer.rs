@@ -26,6 +26,7 @@ pub const REPLAY_PROTECT_ID: &str = "oadrReplayProtect";
 pub struct Signer {
     key: SigningKey,
     cert: Certificate,
+    chain: Vec<Certificate>,
     method: Method,
 }
 
@@ -43,6 +44,7 @@ impl Signer {
         Ok(Signer {
             key,
             cert,
+            chain: Vec::new(),
             method: Method::exclusive(),
         })
     }
@@ -59,6 +61,13 @@ impl Signer {
             Algorithm::Inclusive => Method::inclusive(),
             Algorithm::Exclusive => Method::exclusive(),
         };
+        self
+    }
+
+    /// Also send these intermediate CA certificates in KeyInfo (after the signer's), for
+    /// receivers that trust a root CA.
+    pub fn with_chain(mut self, intermediates: Vec<Certificate>) -> Self {
+        self.chain = intermediates;
         self
     }
 
@@ -128,9 +137,13 @@ impl Signer {
         let signature = format!(
             "<ds:Signature xmlns:ds=\"{DS_NS}\" Id=\"{SIGNATURE_ID}\">{signed_info}\
              <ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo><ds:X509Data>\
-             <ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>{object}</ds:Signature>",
+             <ds:X509Certificate>{}</ds:X509Certificate>{}</ds:X509Data></ds:KeyInfo>{object}</ds:Signature>",
             base64::engine::general_purpose::STANDARD.encode(signature_value),
             self.cert.to_base64(),
+            self.chain
+                .iter()
+                .map(|c| format!("<ds:X509Certificate>{}</ds:X509Certificate>", c.to_base64()))
+                .collect::<String>(),
         );
         // Right after the start tag of oadrPayload: where its first child begins.
         let at = root
