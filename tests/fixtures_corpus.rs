@@ -10,7 +10,9 @@
 //! - the signed captures verify with `xmlsec1` against the certificate the manifest names (one
 //!   per run and payload type);
 //! - `certs/FINGERPRINTS` is what OpenLEADR's `fingerprint` script prints today;
-//! - `tests/interop/parse_message.py` decodes every valid file with OpenLEADR.
+//! - `tests/interop/parse_message.py` decodes every valid file with OpenLEADR;
+//! - `disputed/cases.json` lists the disputed files, and Debian's xmllint still gives the
+//!   verdicts recorded there (which differ from XML Schema 1.0's).
 
 mod support;
 
@@ -337,5 +339,51 @@ fn openleadr_parse_message_decodes_every_valid_fixture() {
         let prefix = n.split_once("--").expect("--").0;
         assert_eq!(line["message_type"].as_str(), Some(prefix), "{n}");
         assert!(line["payload"].is_object(), "{n}: {line}");
+    }
+}
+
+#[test]
+fn disputed_fixtures_are_listed_and_xmllint_still_disagrees_with_xsd() {
+    let cases: serde_json::Value =
+        serde_json::from_str(&read(&fixtures().join("disputed/cases.json")))
+            .expect("disputed/cases.json");
+    let list = cases["cases"].as_array().expect("cases");
+    let listed: BTreeSet<String> = list
+        .iter()
+        .map(|c| c["file"].as_str().expect("file").to_owned())
+        .collect();
+    let files = xml_files("disputed");
+    let present: BTreeSet<String> = files.iter().map(|f| name(f)).collect();
+    assert_eq!(listed, present, "disputed/cases.json vs disputed/*.xml");
+    for c in list {
+        let xsd = c["xsd10_valid"].as_bool().expect("xsd10_valid");
+        let disagrees =
+            c["xmllint_valid"].as_bool() != Some(xsd) || c["lxml_valid"].as_bool() != Some(xsd);
+        assert!(disagrees, "not a disputed case: {c}");
+    }
+    let Some(xmllint) = support::tool("xmllint") else {
+        return;
+    };
+    let version = Command::new(&xmllint)
+        .arg("--version")
+        .output()
+        .expect("xmllint --version");
+    let version = String::from_utf8_lossy(&version.stderr);
+    let recorded = cases["xmllint"].as_str().expect("xmllint");
+    if version.lines().next().map(str::trim) != Some(recorded) {
+        eprintln!("xmllint is not {recorded}: its recorded verdicts are not checked");
+        return;
+    }
+    let validates = xmllint_validates(&xmllint, &files);
+    for c in list {
+        let f = fixtures()
+            .join("disputed")
+            .join(c["file"].as_str().expect("file"));
+        assert_eq!(
+            Some(validates.contains(&path_str(&f))),
+            c["xmllint_valid"].as_bool(),
+            "{}",
+            name(&f)
+        );
     }
 }
