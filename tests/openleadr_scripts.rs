@@ -122,7 +122,7 @@ fn scenario(python: &Path, vtn_extra: &[String], ven_extra: &[String], scheme: &
         "--vtn-url".into(),
         format!("{scheme}://127.0.0.1:{port}/OpenADR2/Simple/2.0b"),
         "--duration".into(),
-        "12".into(),
+        "16".into(),
         "--opt-schedule-after".into(),
         "1".into(),
         "--report-seconds".into(),
