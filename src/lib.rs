@@ -10,6 +10,7 @@
 //! - [`sign`]: XML-DSig signing and verification, ReplayProtect, certificate fingerprints.
 //! - [`engine`]: the VEN and VTN protocol state machines; no I/O, driven by a [`engine::Clock`].
 //! - [`transport`]: services, endpoints and the HTTP/XMPP transports.
+//! - [`ven`]: the VEN runtime (registration, polling, events, reports, opts).
 //! - [`cli`]: the `oadr` command-line tool, thin over the library.
 #![forbid(unsafe_code)]
 
@@ -19,4 +20,5 @@ pub mod engine;
 pub mod model;
 pub mod sign;
 pub mod transport;
+pub mod ven;
 pub mod wire;
