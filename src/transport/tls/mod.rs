@@ -7,6 +7,7 @@
 //! asks webpki for a chain to the CA file's roots. The handshake signature is always
 //! verified, whatever the trust decision.
 
+pub mod client;
 pub mod server;
 
 use crate::sign::Fingerprint;
