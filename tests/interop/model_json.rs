@@ -47,7 +47,7 @@ const DIFFERENCES: &[(&str, &str)] = &[
         "OpenLEADR does not know the GML namespace: serviceArea/serviceLocation keep \
          namespace URIs in their keys and lose the gml:id attributes, and the position list \
          stays one string. oadr writes `{FeatureCollection: {id, polygon_id, pos_list: [..]}}`; \
-         the ids are dropped and the list joined for the comparison.",
+         the comparison drops the ids and reads OpenLEADR's string as numbers.",
     ),
     (
         "test_event_text",
@@ -70,9 +70,9 @@ const DIFFERENCES: &[(&str, &str)] = &[
     ),
     (
         "green_button_payload",
-        "oadrGBPayload (an Atom feed in a report interval) has no native model in oadr; it \
-         stays reachable as wire data and is left out of the JSON. OpenLEADR's `gbpayload` \
-         dict (namespace URIs in keys) is dropped for the comparison.",
+        "oadrGBPayload and oadrGBDataDescription (Atom feeds) have no native model in oadr; \
+         they are kept as wire values and left out of the JSON. OpenLEADR's `gbpayload` and \
+         `gbdata_description` dicts (namespace URIs in keys) are dropped for the comparison.",
     ),
 ];
 
@@ -133,7 +133,9 @@ fn canonical_duration(text: &str) -> Option<String> {
 }
 
 fn canonical_time(text: &str) -> Option<String> {
-    let t = chrono::DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&chrono::Utc);
+    let t = chrono::DateTime::parse_from_rfc3339(text)
+        .ok()?
+        .with_timezone(&chrono::Utc);
     let micros = t.timestamp_subsec_micros();
     let mut s = t.format("%Y-%m-%dT%H:%M:%S").to_string();
     if micros != 0 {
@@ -199,7 +201,9 @@ const ITEM_KINDS: &[(&str, &str)] = &[
 fn measurement_everywhere(v: &mut Value) {
     walk(v, &mut |m| {
         for (raw, name) in ITEM_KINDS {
-            let Some(Value::Object(item)) = m.get(*raw).cloned() else { continue };
+            let Some(Value::Object(item)) = m.get(*raw).cloned() else {
+                continue;
+            };
             if !item.contains_key("item_description") {
                 continue;
             }
@@ -234,8 +238,12 @@ fn baseline_beside_signals(v: &mut Value) {
 
 fn vavailability_components_list(v: &mut Value) {
     walk(v, &mut |m| {
-        let Some(Value::Object(va)) = m.get_mut("vavailability") else { return };
-        let Some(Value::Object(comps)) = va.get("components").cloned() else { return };
+        let Some(Value::Object(va)) = m.get_mut("vavailability") else {
+            return;
+        };
+        let Some(Value::Object(comps)) = va.get("components").cloned() else {
+            return;
+        };
         let list = match comps.get("available") {
             Some(Value::Array(a)) => a.clone(),
             Some(one) => vec![one.clone()],
@@ -268,12 +276,15 @@ fn report_payload_value(v: &mut Value) {
 const GML: &str = "http://www.opengis.net/gml/3.2:";
 
 fn gml_feature_collection(v: &mut Value) {
-    fn pos_list(x: &Value) -> Option<String> {
+    fn pos_list(x: &Value) -> Option<Vec<Value>> {
         let mut cur = x.get(format!("{GML}feature_collection"))?;
         for k in ["location", "polygon", "exterior", "linear_ring", "pos_list"] {
             cur = cur.get(format!("{GML}{k}"))?;
         }
-        cur.as_str().map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        cur.as_str()?
+            .split_whitespace()
+            .map(|n| n.parse::<f64>().ok().map(Value::from))
+            .collect()
     }
     walk(v, &mut |m| {
         for key in ["service_area", "service_location"] {
@@ -291,16 +302,14 @@ fn gml_feature_collection(v: &mut Value) {
     });
 }
 
-/// oadr's side of the GML difference: ids dropped, the list as text.
+/// oadr's side of the GML difference: the gml:ids OpenLEADR drops are dropped.
 fn gml_as_openleadr_sees_it(v: &mut Value) {
     walk(v, &mut |m| {
-        let Some(Value::Object(fc)) = m.get_mut("FeatureCollection") else { return };
+        let Some(Value::Object(fc)) = m.get_mut("FeatureCollection") else {
+            return;
+        };
         fc.remove("id");
         fc.remove("polygon_id");
-        if let Some(Value::Array(list)) = fc.get("pos_list") {
-            let text: Vec<String> = list.iter().map(|x| x.to_string()).collect();
-            fc.insert("pos_list".into(), Value::String(text.join(" ")));
-        }
     });
 }
 
@@ -317,6 +326,7 @@ fn test_event_text(v: &mut Value) {
 fn green_button_payload(v: &mut Value) {
     walk(v, &mut |m| {
         m.remove("gbpayload");
+        m.remove("gbdata_description");
     });
 }
 
@@ -379,7 +389,9 @@ fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
             }
         }
         // a single element where the other side has a one-element list
-        (Value::Array(x), other) | (other, Value::Array(x)) if x.len() == 1 && !other.is_array() => {
+        (Value::Array(x), other) | (other, Value::Array(x))
+            if x.len() == 1 && !other.is_array() =>
+        {
             diff(path, &x[0], other, out)
         }
         _ if scalar_eq(a, b) => {}
@@ -397,12 +409,18 @@ fn oadr_json(file: &PathBuf) -> Result<Value, String> {
 fn oadr_json_agrees_with_openleadr_parse_message() {
     let files = corpus();
     assert!(files.len() >= 23, "the corpus has every payload type");
-    let Some(lines) = openleadr(&files) else { return };
+    let Some(lines) = openleadr(&files) else {
+        return;
+    };
     assert_eq!(lines.len(), files.len());
     assert_eq!(DIFFERENCES.len(), 9);
     let mut failures = Vec::new();
     for (file, line) in files.iter().zip(&lines) {
-        let name = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         if let Some(err) = line.get("error") {
             failures.push(format!("{name}: OpenLEADR failed: {err}"));
             continue;
@@ -443,8 +461,10 @@ fn oadr_json_agrees_with_openleadr_parse_message() {
 
 #[test]
 fn the_comparison_can_fail() {
-    let mut a = serde_json::json!({"x": {"duration": "PT60M", "n": "5", "t": "2024-01-01T00:00:00.500Z"}});
-    let mut b = serde_json::json!({"x": {"duration": "PT1H", "n": 5, "t": "2024-01-01T00:00:00.5Z"}});
+    let mut a =
+        serde_json::json!({"x": {"duration": "PT60M", "n": "5", "t": "2024-01-01T00:00:00.500Z"}});
+    let mut b =
+        serde_json::json!({"x": {"duration": "PT1H", "n": 5, "t": "2024-01-01T00:00:00.5Z"}});
     normalize_times(&mut a, None);
     normalize_times(&mut b, None);
     let mut d = Vec::new();
