@@ -15,12 +15,22 @@ pub const HEADER: &str =
 /// The file is only rewritten when its content changes, so that an unchanged schema does not
 /// touch timestamps.
 pub fn write_rust(out_dir: &Path, file: &str, tokens: TokenStream) -> Result<(), GenError> {
-    let parsed: syn::File = syn::parse2(tokens).map_err(|source| GenError::Syntax {
+    write_rust_file(out_dir, file, &parse_rust(file, tokens)?)
+}
+
+/// Parse generated `tokens` (destined for `file`) as a Rust file, for emitters that rewrite
+/// the syntax tree before writing it.
+pub fn parse_rust(file: &str, tokens: TokenStream) -> Result<syn::File, GenError> {
+    syn::parse2(tokens).map_err(|source| GenError::Syntax {
         file: file.to_owned(),
         source,
-    })?;
+    })
+}
+
+/// Pretty-print `parsed` and write it to `out_dir/file` behind [`HEADER`].
+pub fn write_rust_file(out_dir: &Path, file: &str, parsed: &syn::File) -> Result<(), GenError> {
     let mut text = String::from(HEADER);
-    text.push_str(&prettyplease::unparse(&parsed));
+    text.push_str(&prettyplease::unparse(parsed));
     write_if_changed(&out_dir.join(file), text.as_bytes())
 }
 

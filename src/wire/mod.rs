@@ -8,7 +8,7 @@
 //!   content is kept as [`AnyElement`](xsd_parser_types::xml::AnyElement).
 //! - [`types`]: the key types under their protocol names ([`OadrPayload`],
 //!   [`SignedObjectPayload`], [`EiEvent`], ...) and [`MessageType`].
-//! - [`codec`]: [`from_xml`](codec::from_xml) and [`to_xml`](codec::to_xml).
+//! - [`codec`]: [`from_xml`] and [`to_xml`].
 //!
 //! A schema update changes the generated modules; the compiler then points at every place in
 //! `model` that must follow.

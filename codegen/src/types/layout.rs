@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 use xsd_parser::{Module, SubModules};
 
 use super::INDEX_FILE;
-use crate::output::write_rust;
+use crate::output::{parse_rust, write_rust_file};
 use crate::GenError;
 
 /// Write `module` (as rendered by xsd-parser) into `out_dir`.
@@ -30,7 +30,9 @@ pub fn write(module: &Module, out_dir: &Path) -> Result<(), GenError> {
         let ident = format_ident!("{name}");
         let mut code = TokenStream::new();
         sub.to_code(&mut code, SubModules::Inline);
-        write_rust(out_dir, &file, code)?;
+        let mut parsed = parse_rust(&file, code)?;
+        super::docs::escape_all(&mut parsed);
+        write_rust_file(out_dir, &file, &parsed)?;
         index.extend(quote! {
             #[allow(
                 dead_code,
@@ -56,5 +58,6 @@ pub fn write(module: &Module, out_dir: &Path) -> Result<(), GenError> {
             }
         });
     }
-    write_rust(out_dir, INDEX_FILE, index)
+    let parsed = parse_rust(INDEX_FILE, index)?;
+    write_rust_file(out_dir, INDEX_FILE, &parsed)
 }

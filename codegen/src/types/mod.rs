@@ -1,8 +1,9 @@
 //! The typed-structs emitter: drives xsd-parser's interpreter, optimiser, generator and
 //! quick-xml render steps over the parsed [`SchemaSet`], applies the fix-ups the OpenADR
-//! schema set needs ([`fixups`]), and writes one file per XML namespace ([`layout`]).
+//! schema set needs (`fixups`), and writes one file per XML namespace (`layout`).
 
 mod config;
+mod docs;
 mod fixups;
 mod layout;
 
