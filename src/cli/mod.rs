@@ -8,6 +8,7 @@ pub mod admin;
 pub mod codec;
 pub mod security;
 pub mod validate;
+pub mod ven;
 pub mod vtn;
 
 /// Exit code for usage and I/O errors (the `oadr validate` contract).
@@ -35,6 +36,8 @@ pub enum Command {
     Verify(security::VerifyArgs),
     /// Print a certificate's OpenADR fingerprint (OpenLEADR's format).
     Fingerprint(security::FingerprintArgs),
+    /// Run a VEN: register, poll, answer events, report, until SIGINT/SIGTERM.
+    Ven(ven::VenArgs),
     /// Run a VTN: OpenADR endpoints and an admin API.
     Vtn(vtn::VtnArgs),
     /// Create, list or cancel events on a running VTN (admin API).
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Sign(a) => security::sign(a),
         Command::Verify(a) => security::verify(a),
         Command::Fingerprint(a) => security::fingerprint(a),
+        Command::Ven(a) => ven::run(a),
         Command::Vtn(a) => vtn::run(a),
         Command::Event(c) => admin::event(c),
         Command::Vens(c) => admin::vens(c),

@@ -58,3 +58,19 @@ impl Envelope {
         self.codec.decode(bytes).map_err(PayloadError::Decode)
     }
 }
+
+/// The OpenADR 2.0b XML codec: `oadrPayload` documents through the schema-generated wire
+/// types and the model conversions ([`crate::model::decode`], [`crate::model::encode`]). Signed payloads decode too
+/// (the signature is checked by [`Envelope`], not here).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct XmlCodec;
+
+impl Codec for XmlCodec {
+    fn encode(&self, message: &Message) -> Result<Vec<u8>, String> {
+        crate::model::encode(message).map_err(|e| e.to_string())
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<Message, String> {
+        crate::model::decode(bytes).map_err(|e| e.to_string())
+    }
+}
