@@ -5,6 +5,9 @@
 //! engines run over pull, push or XMPP, with any store, and tests drive them with a
 //! [`FakeClock`] instead of sleeping.
 
+pub mod ven;
+pub mod vtn;
+
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 
