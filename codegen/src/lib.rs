@@ -5,8 +5,11 @@
 
 use std::path::Path;
 
+pub mod validator;
+
 /// Generate Rust sources for the schema set rooted at `xsd_dir/oadr_20b.xsd` into `out_dir`.
 pub fn generate(xsd_dir: &Path, out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let _ = (xsd_dir, out_dir);
+    let schemas = validator::parse(xsd_dir)?;
+    validator::generate(&schemas, out_dir)?;
     Ok(())
 }
