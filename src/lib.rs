@@ -8,11 +8,15 @@
 //!   OpenLEADR-compatible JSON view.
 //! - [`conformance`]: the 2.0b conformance rules the XSD cannot express.
 //! - [`sign`]: XML-DSig signing and verification, ReplayProtect, certificate fingerprints.
+//! - [`engine`]: the VEN and VTN protocol state machines; no I/O, driven by a [`engine::Clock`].
+//! - [`transport`]: services, endpoints and the HTTP/XMPP transports.
 //! - [`cli`]: the `oadr` command-line tool, thin over the library.
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod conformance;
+pub mod engine;
 pub mod model;
 pub mod sign;
+pub mod transport;
 pub mod wire;

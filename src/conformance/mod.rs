@@ -1,0 +1,1 @@
+//! The 2.0b conformance rules the XSD cannot express.
