@@ -74,8 +74,19 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() { "/" } else { &self.path };
-        write!(f, "{path} (line {}, column {}): {} [{}]", self.line, self.column, self.kind, self.response_code())
+        let path = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
+        write!(
+            f,
+            "{path} (line {}, column {}): {} [{}]",
+            self.line,
+            self.column,
+            self.kind,
+            self.response_code()
+        )
     }
 }
 

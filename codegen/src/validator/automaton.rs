@@ -43,7 +43,9 @@ fn unroll(p: &Particle, terms: &mut Vec<Term>) -> Result<Re, String> {
         | Particle::Choice { min, max, .. } => (*min, *max),
     };
     if max.is_some_and(|m| m > MAX_UNROLL) || min > MAX_UNROLL {
-        return Err(format!("occurrence bound above {MAX_UNROLL} is not supported"));
+        return Err(format!(
+            "occurrence bound above {MAX_UNROLL} is not supported"
+        ));
     }
     let one = |terms: &mut Vec<Term>| -> Result<Re, String> {
         Ok(match p {
@@ -55,12 +57,18 @@ fn unroll(p: &Particle, terms: &mut Vec<Term>) -> Result<Re, String> {
                 terms.push(Term::Any(wildcard.clone()));
                 Re::Sym(terms.len() - 1)
             }
-            Particle::Sequence { items, .. } => {
-                Re::Seq(items.iter().map(|i| unroll(i, terms)).collect::<Result<_, _>>()?)
-            }
-            Particle::Choice { items, .. } => {
-                Re::Alt(items.iter().map(|i| unroll(i, terms)).collect::<Result<_, _>>()?)
-            }
+            Particle::Sequence { items, .. } => Re::Seq(
+                items
+                    .iter()
+                    .map(|i| unroll(i, terms))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Particle::Choice { items, .. } => Re::Alt(
+                items
+                    .iter()
+                    .map(|i| unroll(i, terms))
+                    .collect::<Result<_, _>>()?,
+            ),
         })
     };
     let mut parts = Vec::new();
@@ -98,8 +106,16 @@ fn union(a: &mut Vec<usize>, b: &[usize]) {
 
 fn glushkov(re: &Re, follow: &mut [Vec<usize>]) -> Info {
     match re {
-        Re::Empty => Info { nullable: true, first: vec![], last: vec![] },
-        Re::Sym(p) => Info { nullable: false, first: vec![*p], last: vec![*p] },
+        Re::Empty => Info {
+            nullable: true,
+            first: vec![],
+            last: vec![],
+        },
+        Re::Sym(p) => Info {
+            nullable: false,
+            first: vec![*p],
+            last: vec![*p],
+        },
         Re::Opt(r) => {
             let mut i = glushkov(r, follow);
             i.nullable = true;
@@ -111,10 +127,17 @@ fn glushkov(re: &Re, follow: &mut [Vec<usize>]) -> Info {
                 let f = i.first.clone();
                 union(&mut follow[*l], &f);
             }
-            Info { nullable: true, ..i }
+            Info {
+                nullable: true,
+                ..i
+            }
         }
         Re::Alt(rs) => {
-            let mut out = Info { nullable: rs.is_empty(), first: vec![], last: vec![] };
+            let mut out = Info {
+                nullable: rs.is_empty(),
+                first: vec![],
+                last: vec![],
+            };
             for r in rs {
                 let i = glushkov(r, follow);
                 out.nullable |= i.nullable;
@@ -124,7 +147,11 @@ fn glushkov(re: &Re, follow: &mut [Vec<usize>]) -> Info {
             out
         }
         Re::Seq(rs) => {
-            let mut out = Info { nullable: true, first: vec![], last: vec![] };
+            let mut out = Info {
+                nullable: true,
+                first: vec![],
+                last: vec![],
+            };
             for r in rs {
                 let i = glushkov(r, follow);
                 for l in &out.last {
@@ -162,5 +189,9 @@ pub fn build(p: &Particle) -> Result<Automaton, String> {
     for f in &mut follow {
         f.sort_unstable();
     }
-    Ok(Automaton { terms, follow, accepting })
+    Ok(Automaton {
+        terms,
+        follow,
+        accepting,
+    })
 }

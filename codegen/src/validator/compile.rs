@@ -45,11 +45,16 @@ struct Compiler<'a> {
 }
 
 fn qn(ns: &str, local: &str) -> Qn {
-    Qn { ns: ns.to_owned(), local: local.to_owned() }
+    Qn {
+        ns: ns.to_owned(),
+        local: local.to_owned(),
+    }
 }
 
 fn resolve(q: &QName) -> Qn {
-    let ns = q.namespace().map(|n| String::from_utf8_lossy(n.as_ref()).into_owned());
+    let ns = q
+        .namespace()
+        .map(|n| String::from_utf8_lossy(n.as_ref()).into_owned());
     Qn {
         ns: ns.unwrap_or_default(),
         local: String::from_utf8_lossy(q.local_name()).into_owned(),
@@ -73,12 +78,49 @@ fn builtin_white_space(local: &str) -> WhiteSpace {
 
 /// Built-in simple types the runtime implements (`tables::Builtin` variants).
 pub const BUILTINS: &[&str] = &[
-    "anySimpleType", "string", "normalizedString", "token", "language", "NMTOKEN", "NMTOKENS",
-    "Name", "NCName", "ID", "IDREF", "IDREFS", "ENTITY", "anyURI", "QName", "NOTATION",
-    "boolean", "decimal", "integer", "nonNegativeInteger", "positiveInteger",
-    "nonPositiveInteger", "negativeInteger", "long", "int", "short", "byte", "unsignedLong",
-    "unsignedInt", "unsignedShort", "unsignedByte", "float", "double", "dateTime", "date",
-    "time", "duration", "gYear", "gYearMonth", "gMonth", "gMonthDay", "gDay", "hexBinary",
+    "anySimpleType",
+    "string",
+    "normalizedString",
+    "token",
+    "language",
+    "NMTOKEN",
+    "NMTOKENS",
+    "Name",
+    "NCName",
+    "ID",
+    "IDREF",
+    "IDREFS",
+    "ENTITY",
+    "anyURI",
+    "QName",
+    "NOTATION",
+    "boolean",
+    "decimal",
+    "integer",
+    "nonNegativeInteger",
+    "positiveInteger",
+    "nonPositiveInteger",
+    "negativeInteger",
+    "long",
+    "int",
+    "short",
+    "byte",
+    "unsignedLong",
+    "unsignedInt",
+    "unsignedShort",
+    "unsignedByte",
+    "float",
+    "double",
+    "dateTime",
+    "date",
+    "time",
+    "duration",
+    "gYear",
+    "gYearMonth",
+    "gMonth",
+    "gMonthDay",
+    "gDay",
+    "hexBinary",
     "base64Binary",
 ];
 
@@ -87,15 +129,14 @@ fn wildcard(ns: &Option<NamespaceListType>, pc: &ProcessContentsType, tns: &str)
         None | Some(NamespaceListType::Any) => NsConstraint::Any,
         Some(NamespaceListType::Other) => NsConstraint::Not(vec![tns.to_owned(), String::new()]),
         Some(NamespaceListType::BasicNamespaceList(l)) => {
-            let mut v: Vec<String> = l
-                .0
-                .iter()
-                .map(|i| match i {
-                    xs::BasicNamespaceListItemType::String(s) => s.clone(),
-                    xs::BasicNamespaceListItemType::TargetNamespace => tns.to_owned(),
-                    xs::BasicNamespaceListItemType::Local => String::new(),
-                })
-                .collect();
+            let mut v: Vec<String> =
+                l.0.iter()
+                    .map(|i| match i {
+                        xs::BasicNamespaceListItemType::String(s) => s.clone(),
+                        xs::BasicNamespaceListItemType::TargetNamespace => tns.to_owned(),
+                        xs::BasicNamespaceListItemType::Local => String::new(),
+                    })
+                    .collect();
             v.sort();
             v.dedup();
             NsConstraint::List(v)
@@ -120,15 +161,27 @@ fn wildcard_union(a: &Wildcard, b: &Wildcard) -> Wildcard {
             v.dedup();
             NsConstraint::List(v)
         }
-        (NsConstraint::Not(x), NsConstraint::List(y)) | (NsConstraint::List(y), NsConstraint::Not(x)) => {
+        (NsConstraint::Not(x), NsConstraint::List(y))
+        | (NsConstraint::List(y), NsConstraint::Not(x)) => {
             let v: Vec<String> = x.iter().filter(|n| !y.contains(n)).cloned().collect();
-            if v.is_empty() { NsConstraint::Any } else { NsConstraint::Not(v) }
+            if v.is_empty() {
+                NsConstraint::Any
+            } else {
+                NsConstraint::Not(v)
+            }
         }
         (NsConstraint::Not(x), NsConstraint::Not(y)) => {
-            if x == y { NsConstraint::Not(x.clone()) } else { NsConstraint::Any }
+            if x == y {
+                NsConstraint::Not(x.clone())
+            } else {
+                NsConstraint::Any
+            }
         }
     };
-    Wildcard { ns, process: b.process }
+    Wildcard {
+        ns,
+        process: b.process,
+    }
 }
 
 /// Parse and compile the schema set.
@@ -296,7 +349,8 @@ impl<'a> Compiler<'a> {
                             RestrictionContent::SimpleType(s) => Some(s),
                             _ => None,
                         });
-                        let inline = inline.ok_or_else(|| format!("{name}: restriction without base"))?;
+                        let inline =
+                            inline.ok_or_else(|| format!("{name}: restriction without base"))?;
                         self.anon_simple(inline, ctx, name)?
                     };
                     let facets: Vec<&Facet> = r
@@ -313,7 +367,10 @@ impl<'a> Compiler<'a> {
                     let item = if let Some(t) = &l.item_type {
                         self.simple_ref(&resolve(t))?
                     } else {
-                        let s = l.simple_type.as_ref().ok_or_else(|| format!("{name}: list without item type"))?;
+                        let s = l
+                            .simple_type
+                            .as_ref()
+                            .ok_or_else(|| format!("{name}: list without item type"))?;
                         self.anon_simple(s, ctx, name)?
                     };
                     return Ok(SimpleDef {
@@ -349,7 +406,11 @@ impl<'a> Compiler<'a> {
         let mut sd = self.out.simple[base].clone();
         sd.name = name.to_owned();
         let mut fs = FacetSet::default();
-        let num = |v: &str| v.trim().parse::<u64>().map_err(|e| format!("{name}: facet {v}: {e}"));
+        let num = |v: &str| {
+            v.trim()
+                .parse::<u64>()
+                .map_err(|e| format!("{name}: facet {v}: {e}"))
+        };
         for f in facets {
             match f {
                 Facet::Enumeration(v) => fs.enumeration.push(v.value.clone()),
@@ -428,7 +489,10 @@ impl<'a> Compiler<'a> {
         }
         let local = a.name.clone().ok_or("attribute without name or ref")?;
         let qualified = global
-            || a.form.as_ref().map(|f| *f == FormChoiceType::Qualified).unwrap_or(ctx.attributes_qualified);
+            || a.form
+                .as_ref()
+                .map(|f| *f == FormChoiceType::Qualified)
+                .unwrap_or(ctx.attributes_qualified);
         let ty = if let Some(t) = &a.type_ {
             self.simple_ref(&resolve(t))?
         } else if let Some(s) = &a.simple_type {
@@ -491,14 +555,21 @@ impl<'a> Compiler<'a> {
     }
 
     /// The declared type of an element (`type=` or inline), `None` when it has neither.
-    fn element_type(&mut self, def: &xs::ElementType, ctx: &Ctx, name: &str) -> Res<Option<TypeRef>> {
+    fn element_type(
+        &mut self,
+        def: &xs::ElementType,
+        ctx: &Ctx,
+        name: &str,
+    ) -> Res<Option<TypeRef>> {
         if let Some(t) = &def.type_ {
             return self.type_ref(&resolve(t)).map(Some);
         }
         for c in &def.content {
             match c {
                 ElementTypeContent::SimpleType(s) => {
-                    return self.anon_simple(s, ctx, name).map(|id| Some(TypeRef::Simple(id)));
+                    return self
+                        .anon_simple(s, ctx, name)
+                        .map(|id| Some(TypeRef::Simple(id)));
                 }
                 ElementTypeContent::ComplexType(t) => {
                     let id = self.out.complex.len();
@@ -518,8 +589,11 @@ impl<'a> Compiler<'a> {
             return self.global_element(&resolve(r));
         }
         let local = def.name.clone().ok_or("element without name or ref")?;
-        let qualified =
-            def.form.as_ref().map(|f| *f == FormChoiceType::Qualified).unwrap_or(ctx.elements_qualified);
+        let qualified = def
+            .form
+            .as_ref()
+            .map(|f| *f == FormChoiceType::Qualified)
+            .unwrap_or(ctx.elements_qualified);
         let ty = match self.element_type(def, ctx, &local)? {
             Some(t) => t,
             None => self.type_ref(&qn(XS, "anyType"))?,
@@ -549,9 +623,15 @@ impl<'a> Compiler<'a> {
             ComplexDef {
                 name: "xs:anyType".into(),
                 attrs: Vec::new(),
-                any_attr: Some(Wildcard { ns: NsConstraint::Any, process: Process::Lax }),
+                any_attr: Some(Wildcard {
+                    ns: NsConstraint::Any,
+                    process: Process::Lax,
+                }),
                 content: ContentDef::Model(Particle::Any {
-                    wildcard: Wildcard { ns: NsConstraint::Any, process: Process::Lax },
+                    wildcard: Wildcard {
+                        ns: NsConstraint::Any,
+                        process: Process::Lax,
+                    },
                     min: 0,
                     max: None,
                 }),
@@ -560,7 +640,12 @@ impl<'a> Compiler<'a> {
                 base: None,
             }
         } else {
-            let (def, ctx) = self.ix.complex.get(name).cloned().ok_or("complex type vanished")?;
+            let (def, ctx) = self
+                .ix
+                .complex
+                .get(name)
+                .cloned()
+                .ok_or("complex type vanished")?;
             self.complex_def(def, &ctx, &name.local)?
         };
         self.out.complex[id] = cd;
@@ -638,7 +723,9 @@ impl<'a> Compiler<'a> {
                                 let bt = self.type_ref(&resolve(&e.base))?;
                                 out.base = Some(bt);
                                 let TypeRef::Complex(b) = bt else {
-                                    return Err(format!("{name}: complexContent extends a simple type"));
+                                    return Err(format!(
+                                        "{name}: complexContent extends a simple type"
+                                    ));
                                 };
                                 let base = self.out.complex[b].clone();
                                 out.attrs = base.attrs.clone();
@@ -646,10 +733,18 @@ impl<'a> Compiler<'a> {
                                 let mut own = None;
                                 for c in &e.content {
                                     let p = match c {
-                                        ExtensionTypeContent::Group(g) => Some(self.group_ref(g, ctx)?),
-                                        ExtensionTypeContent::Sequence(g) => Some(self.model_group(g, ctx, false)?),
-                                        ExtensionTypeContent::Choice(g) => Some(self.model_group(g, ctx, true)?),
-                                        ExtensionTypeContent::All(_) => return Err(format!("{name}: xs:all not supported")),
+                                        ExtensionTypeContent::Group(g) => {
+                                            Some(self.group_ref(g, ctx)?)
+                                        }
+                                        ExtensionTypeContent::Sequence(g) => {
+                                            Some(self.model_group(g, ctx, false)?)
+                                        }
+                                        ExtensionTypeContent::Choice(g) => {
+                                            Some(self.model_group(g, ctx, true)?)
+                                        }
+                                        ExtensionTypeContent::All(_) => {
+                                            return Err(format!("{name}: xs:all not supported"))
+                                        }
                                         _ => None,
                                     };
                                     if p.is_some() {
@@ -678,10 +773,18 @@ impl<'a> Compiler<'a> {
                                 }
                                 for c in &r.content {
                                     let p = match c {
-                                        RestrictionTypeContent::Group(g) => Some(self.group_ref(g, ctx)?),
-                                        RestrictionTypeContent::Sequence(g) => Some(self.model_group(g, ctx, false)?),
-                                        RestrictionTypeContent::Choice(g) => Some(self.model_group(g, ctx, true)?),
-                                        RestrictionTypeContent::All(_) => return Err(format!("{name}: xs:all not supported")),
+                                        RestrictionTypeContent::Group(g) => {
+                                            Some(self.group_ref(g, ctx)?)
+                                        }
+                                        RestrictionTypeContent::Sequence(g) => {
+                                            Some(self.model_group(g, ctx, false)?)
+                                        }
+                                        RestrictionTypeContent::Choice(g) => {
+                                            Some(self.model_group(g, ctx, true)?)
+                                        }
+                                        RestrictionTypeContent::All(_) => {
+                                            return Err(format!("{name}: xs:all not supported"))
+                                        }
                                         _ => None,
                                     };
                                     if p.is_some() {
@@ -695,11 +798,19 @@ impl<'a> Compiler<'a> {
                     }
                 }
                 ComplexBaseTypeContent::Group(g) => particle = Some(self.group_ref(g, ctx)?),
-                ComplexBaseTypeContent::Sequence(g) => particle = Some(self.model_group(g, ctx, false)?),
-                ComplexBaseTypeContent::Choice(g) => particle = Some(self.model_group(g, ctx, true)?),
-                ComplexBaseTypeContent::All(_) => return Err(format!("{name}: xs:all not supported")),
+                ComplexBaseTypeContent::Sequence(g) => {
+                    particle = Some(self.model_group(g, ctx, false)?)
+                }
+                ComplexBaseTypeContent::Choice(g) => {
+                    particle = Some(self.model_group(g, ctx, true)?)
+                }
+                ComplexBaseTypeContent::All(_) => {
+                    return Err(format!("{name}: xs:all not supported"))
+                }
                 ComplexBaseTypeContent::Attribute(a) => attrs.push(self.attribute(a, ctx, false)?),
-                ComplexBaseTypeContent::AttributeGroup(g) => self.attribute_group(g, &mut attrs, &mut any_attr)?,
+                ComplexBaseTypeContent::AttributeGroup(g) => {
+                    self.attribute_group(g, &mut attrs, &mut any_attr)?
+                }
                 ComplexBaseTypeContent::AnyAttribute(a) => {
                     any_attr = Some(wildcard(&a.namespace, &a.process_contents, &ctx.tns));
                 }
@@ -746,7 +857,9 @@ impl<'a> Compiler<'a> {
         for c in content {
             match c {
                 ExtensionTypeContent::Attribute(a) => attrs.push(self.attribute(a, ctx, false)?),
-                ExtensionTypeContent::AttributeGroup(g) => self.attribute_group(g, attrs, any_attr)?,
+                ExtensionTypeContent::AttributeGroup(g) => {
+                    self.attribute_group(g, attrs, any_attr)?
+                }
                 ExtensionTypeContent::AnyAttribute(a) => {
                     *any_attr = Some(wildcard(&a.namespace, &a.process_contents, &ctx.tns));
                 }
@@ -766,7 +879,9 @@ impl<'a> Compiler<'a> {
         for c in content {
             match c {
                 RestrictionTypeContent::Attribute(a) => attrs.push(self.attribute(a, ctx, false)?),
-                RestrictionTypeContent::AttributeGroup(g) => self.attribute_group(g, attrs, any_attr)?,
+                RestrictionTypeContent::AttributeGroup(g) => {
+                    self.attribute_group(g, attrs, any_attr)?
+                }
                 RestrictionTypeContent::AnyAttribute(a) => {
                     *any_attr = Some(wildcard(&a.namespace, &a.process_contents, &ctx.tns));
                 }
@@ -792,8 +907,12 @@ impl<'a> Compiler<'a> {
             .ok_or_else(|| format!("unknown attributeGroup {}", key.local))?;
         for c in &def.content {
             match c {
-                AttributeGroupTypeContent::Attribute(a) => attrs.push(self.attribute(a, &ctx, false)?),
-                AttributeGroupTypeContent::AttributeGroup(g) => self.attribute_group(g, attrs, any_attr)?,
+                AttributeGroupTypeContent::Attribute(a) => {
+                    attrs.push(self.attribute(a, &ctx, false)?)
+                }
+                AttributeGroupTypeContent::AttributeGroup(g) => {
+                    self.attribute_group(g, attrs, any_attr)?
+                }
                 AttributeGroupTypeContent::AnyAttribute(a) => {
                     *any_attr = Some(wildcard(&a.namespace, &a.process_contents, &ctx.tns));
                 }
@@ -816,7 +935,9 @@ impl<'a> Compiler<'a> {
             let inner = match c {
                 GroupTypeContent::Sequence(s) => self.model_group(s, &ctx, false)?,
                 GroupTypeContent::Choice(s) => self.model_group(s, &ctx, true)?,
-                GroupTypeContent::All(_) => return Err(format!("{}: xs:all not supported", key.local)),
+                GroupTypeContent::All(_) => {
+                    return Err(format!("{}: xs:all not supported", key.local))
+                }
                 _ => continue,
             };
             let (min, max) = (g.min_occurs as u64, max_of(&g.max_occurs));
@@ -836,7 +957,11 @@ impl<'a> Compiler<'a> {
                 GroupTypeContent::Annotation(_) => continue,
                 GroupTypeContent::Element(e) => {
                     let decl = self.local_element(e, ctx)?;
-                    Particle::Element { decl, min: e.min_occurs as u64, max: max_of(&e.max_occurs) }
+                    Particle::Element {
+                        decl,
+                        min: e.min_occurs as u64,
+                        max: max_of(&e.max_occurs),
+                    }
                 }
                 GroupTypeContent::Group(g) => self.group_ref(g, ctx)?,
                 GroupTypeContent::Sequence(s) => self.model_group(s, ctx, false)?,

@@ -20,7 +20,9 @@ pub const TABLES_FILE: &str = "validator_tables.rs";
 /// Read and resolve `xsd_dir/oadr_20b.xsd` and everything it imports.
 pub fn parse(xsd_dir: &Path) -> Result<Schemas, String> {
     let root = xsd_dir.join("oadr_20b.xsd");
-    let root = root.canonicalize().map_err(|e| format!("{}: {e}", root.display()))?;
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", root.display()))?;
     let parser = xsd_parser::Parser::new()
         .with_default_resolver()
         .with_default_namespaces()

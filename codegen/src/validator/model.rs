@@ -99,10 +99,26 @@ pub struct AttrUse {
 /// A content-model particle (after group references are expanded).
 #[derive(Clone, Debug)]
 pub enum Particle {
-    Element { decl: usize, min: u64, max: Option<u64> },
-    Any { wildcard: Wildcard, min: u64, max: Option<u64> },
-    Sequence { items: Vec<Particle>, min: u64, max: Option<u64> },
-    Choice { items: Vec<Particle>, min: u64, max: Option<u64> },
+    Element {
+        decl: usize,
+        min: u64,
+        max: Option<u64>,
+    },
+    Any {
+        wildcard: Wildcard,
+        min: u64,
+        max: Option<u64>,
+    },
+    Sequence {
+        items: Vec<Particle>,
+        min: u64,
+        max: Option<u64>,
+    },
+    Choice {
+        items: Vec<Particle>,
+        min: u64,
+        max: Option<u64>,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -22,7 +22,13 @@ const OADR: &str = "http://openadr.org/oadr-2.0b/2012/07";
 
 #[derive(Debug, Clone, Copy)]
 enum Mode {
-    Typed { decl: Option<u16>, ty: TypeRef, state: u16, failed: bool, nil: bool },
+    Typed {
+        decl: Option<u16>,
+        ty: TypeRef,
+        state: u16,
+        failed: bool,
+        nil: bool,
+    },
     Lax,
     Skip,
 }
@@ -67,20 +73,36 @@ fn bytes_str(b: &[u8]) -> Result<&str, String> {
 fn ns_of(r: &ResolveResult<'_>) -> Result<String, String> {
     match r {
         ResolveResult::Bound(ns) => bytes_str(ns.as_ref()).map(str::to_owned),
-        ResolveResult::Unbound => Ok(String::new()),
-        ResolveResult::Unknown(p) => Err(format!("namespace prefix '{}' is not bound", String::from_utf8_lossy(p))),
+        // An unbound prefix is a namespace error that libxml2 recovers from: the name is
+        // kept whole ("p:x") in no namespace. We do the same (see `name_of`).
+        ResolveResult::Unbound | ResolveResult::Unknown(_) => Ok(String::new()),
     }
 }
 
+/// The local name to validate: the whole QName when its prefix is unbound.
+fn name_of<'n>(r: &ResolveResult<'_>, qname: &'n [u8], local: &'n [u8]) -> Result<&'n str, String> {
+    bytes_str(if matches!(r, ResolveResult::Unknown(_)) {
+        qname
+    } else {
+        local
+    })
+}
+
 fn display(ns: &str, local: &str) -> String {
-    if ns.is_empty() { local.to_owned() } else { format!("{{{ns}}}{local}") }
+    if ns.is_empty() {
+        local.to_owned()
+    } else {
+        format!("{{{ns}}}{local}")
+    }
 }
 
 fn expected(a: &Automaton, state: u16) -> String {
     let mut names: Vec<String> = Vec::new();
     for p in a.follow.get(usize::from(state)).copied().unwrap_or(&[]) {
         match a.terms.get(usize::from(*p)) {
-            Some(Term::Elements(list)) => names.extend(list.iter().map(|(q, _)| q.local.to_owned())),
+            Some(Term::Elements(list)) => {
+                names.extend(list.iter().map(|(q, _)| q.local.to_owned()))
+            }
             Some(Term::Any(w)) => names.push(match w.ns {
                 NsConstraint::Any => "any element".into(),
                 NsConstraint::Not(_) => "an element of another namespace".into(),
@@ -90,7 +112,11 @@ fn expected(a: &Automaton, state: u16) -> String {
         }
     }
     names.dedup();
-    if names.is_empty() { "no more elements".into() } else { names.join(", ") }
+    if names.is_empty() {
+        "no more elements".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// Where a child matched in a content model.
@@ -121,18 +147,38 @@ fn transition(a: &Automaton, state: u16, ns: &str, local: &str) -> Option<(u16, 
 
 impl<'a> Validator<'a> {
     fn location(&self, pos: u64) -> (u32, u32) {
-        let end = usize::try_from(pos).unwrap_or(usize::MAX).min(self.input.len());
+        let end = usize::try_from(pos)
+            .unwrap_or(usize::MAX)
+            .min(self.input.len());
         let before = &self.input[..end];
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-        (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX))
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )
     }
 
     fn error(&mut self, pos: u64, kind: ErrorKind) -> Result<(), Fatal> {
         let (line, column) = self.location(pos);
-        self.errors.push(Error { path: self.path.clone(), line, column, kind });
-        if self.errors.len() >= self.limits.max_errors { Err(Fatal) } else { Ok(()) }
+        self.errors.push(Error {
+            path: self.path.clone(),
+            line,
+            column,
+            kind,
+        });
+        if self.errors.len() >= self.limits.max_errors {
+            Err(Fatal)
+        } else {
+            Ok(())
+        }
     }
 
     fn fatal(&mut self, pos: u64, kind: ErrorKind) -> Fatal {
@@ -155,20 +201,28 @@ impl<'a> Validator<'a> {
             match ev {
                 Event::Start(e) => {
                     let ns = ns_of(&res).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
-                    self.start(&r, &ns, &e, pos)?;
+                    let local = name_of(&res, e.name().into_inner(), e.local_name().into_inner())
+                        .map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+                    self.start(&r, &ns, local, &e, pos)?;
                 }
                 Event::Empty(e) => {
                     let ns = ns_of(&res).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
-                    self.start(&r, &ns, &e, pos)?;
+                    let local = name_of(&res, e.name().into_inner(), e.local_name().into_inner())
+                        .map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+                    self.start(&r, &ns, local, &e, pos)?;
                     self.end(pos)?;
                 }
                 Event::End(_) => self.end(pos)?,
                 Event::Text(t) => {
-                    let s = t.xml10_content().map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
+                    let s = t
+                        .xml10_content()
+                        .map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
                     self.text(&s, pos)?;
                 }
                 Event::CData(t) => {
-                    let s = t.decode().map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
+                    let s = t
+                        .decode()
+                        .map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
                     self.text(&s, pos)?;
                 }
                 Event::GeneralRef(g) => {
@@ -182,13 +236,22 @@ impl<'a> Validator<'a> {
                             b"quot" => '"',
                             other => {
                                 let name = String::from_utf8_lossy(other).into_owned();
-                                return Err(self.fatal(pos, ErrorKind::Syntax(format!("undefined entity &{name};"))));
+                                return Err(self.fatal(
+                                    pos,
+                                    ErrorKind::Syntax(format!("undefined entity &{name};")),
+                                ));
                             }
                         },
                         Err(e) => return Err(self.fatal(pos, ErrorKind::Syntax(e.to_string()))),
                     };
                     if !is_xml_char(c) {
-                        return Err(self.fatal(pos, ErrorKind::Syntax(format!("character reference to U+{:04X} is not an XML character", c as u32))));
+                        return Err(self.fatal(
+                            pos,
+                            ErrorKind::Syntax(format!(
+                                "character reference to U+{:04X} is not an XML character",
+                                c as u32
+                            )),
+                        ));
                     }
                     self.text(c.encode_utf8(&mut [0; 4]), pos)?;
                 }
@@ -199,42 +262,70 @@ impl<'a> Validator<'a> {
         }
         let end = self.input.len() as u64;
         if !self.stack.is_empty() {
-            return Err(self.fatal(end, ErrorKind::Syntax("premature end of data: unclosed elements".into())));
+            return Err(self.fatal(
+                end,
+                ErrorKind::Syntax("premature end of data: unclosed elements".into()),
+            ));
         }
         if !self.root_done {
-            return Err(self.fatal(end, ErrorKind::Syntax("the document has no root element".into())));
+            return Err(self.fatal(
+                end,
+                ErrorKind::Syntax("the document has no root element".into()),
+            ));
         }
         Ok(())
     }
 
     fn text(&mut self, s: &str, pos: u64) -> Result<(), Fatal> {
         if let Some(bad) = s.chars().find(|c| !is_xml_char(*c)) {
-            return Err(self.fatal(pos, ErrorKind::Syntax(format!("U+{:04X} is not an XML character", bad as u32))));
+            return Err(self.fatal(
+                pos,
+                ErrorKind::Syntax(format!("U+{:04X} is not an XML character", bad as u32)),
+            ));
         }
         let Some(f) = self.stack.last_mut() else {
             if s.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
                 return Ok(());
             }
-            return Err(self.fatal(pos, ErrorKind::Syntax("character data outside the root element".into())));
+            return Err(self.fatal(
+                pos,
+                ErrorKind::Syntax("character data outside the root element".into()),
+            ));
         };
         if f.collect {
             f.text.push_str(s);
             return Ok(());
         }
         let whitespace = s.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
-        if let Mode::Typed { ty: TypeRef::Complex(ct), nil, .. } = f.mode {
+        if let Mode::Typed {
+            ty: TypeRef::Complex(ct),
+            nil,
+            ..
+        } = f.mode
+        {
             let ct = COMPLEX_TYPES.get(usize::from(ct));
             let mixed = ct.is_some_and(|c| c.mixed);
-            if (!whitespace || nil) && !mixed && !f.text_error {
+            // Empty content admits no character children at all, not even whitespace.
+            let empty = ct.is_some_and(|c| matches!(c.content, Content::Empty));
+            if (!whitespace || nil || empty) && !mixed && !f.text_error && !s.is_empty() {
                 f.text_error = true;
-                let msg = if nil { "a nilled element must be empty" } else { "character content is not allowed: the type has element-only or empty content" };
+                let msg = if nil {
+                    "a nilled element must be empty"
+                } else {
+                    "character content is not allowed: the type has element-only or empty content"
+                };
                 return self.error(pos, ErrorKind::Content(msg.into()));
             }
         }
         Ok(())
     }
 
-    fn collect_attrs(&mut self, r: &NsReader<&[u8]>, e: &BytesStart<'_>, pos: u64) -> Result<usize, Fatal> {
+    fn collect_attrs(
+        &mut self,
+        r: &NsReader<&[u8]>,
+        e: &BytesStart<'_>,
+        pos: u64,
+    ) -> Result<usize, Fatal> {
         let mut n = 0;
         for a in e.attributes() {
             let a = a.map_err(|err| self.fatal(pos, ErrorKind::Syntax(err.to_string())))?;
@@ -243,10 +334,16 @@ impl<'a> Validator<'a> {
             }
             let (res, local) = r.resolve_attribute(a.key);
             let ns = ns_of(&res).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
-            let local = bytes_str(local.as_ref()).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
-            let value = a.unescape_value().map_err(|err| self.fatal(pos, ErrorKind::Syntax(err.to_string())))?;
+            let local = name_of(&res, a.key.into_inner(), local.into_inner())
+                .map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+            let value = a
+                .decode_and_unescape_value(r.decoder())
+                .map_err(|err| self.fatal(pos, ErrorKind::Syntax(err.to_string())))?;
             if let Some(bad) = value.chars().find(|c| !is_xml_char(*c)) {
-                return Err(self.fatal(pos, ErrorKind::Syntax(format!("U+{:04X} is not an XML character", bad as u32))));
+                return Err(self.fatal(
+                    pos,
+                    ErrorKind::Syntax(format!("U+{:04X} is not an XML character", bad as u32)),
+                ));
             }
             if n == self.attrs.len() {
                 self.attrs.push(Default::default());
@@ -258,16 +355,31 @@ impl<'a> Validator<'a> {
             slot.1.push_str(local);
             slot.2.clear();
             // Attribute-value normalization (XML 1.0 §3.3.3) for CDATA attributes.
-            slot.2.extend(value.chars().map(|c| if matches!(c, '\t' | '\n' | '\r') { ' ' } else { c }));
+            slot.2.extend(value.chars().map(|c| {
+                if matches!(c, '\t' | '\n' | '\r') {
+                    ' '
+                } else {
+                    c
+                }
+            }));
             n += 1;
         }
         Ok(n)
     }
 
-    fn start(&mut self, r: &NsReader<&[u8]>, ns: &str, e: &BytesStart<'_>, pos: u64) -> Result<(), Fatal> {
-        let local = bytes_str(e.local_name().into_inner()).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+    fn start(
+        &mut self,
+        r: &NsReader<&[u8]>,
+        ns: &str,
+        local: &str,
+        e: &BytesStart<'_>,
+        pos: u64,
+    ) -> Result<(), Fatal> {
         if self.root_done {
-            return Err(self.fatal(pos, ErrorKind::Syntax("extra content after the root element".into())));
+            return Err(self.fatal(
+                pos,
+                ErrorKind::Syntax("extra content after the root element".into()),
+            ));
         }
         if self.stack.len() >= self.limits.max_depth {
             return Err(self.fatal(pos, ErrorKind::TooDeep(self.limits.max_depth)));
@@ -306,9 +418,14 @@ impl<'a> Validator<'a> {
                 let dd = ELEMENTS.get(usize::from(d));
                 let simple = match ty {
                     TypeRef::Simple(_) => true,
-                    TypeRef::Complex(c) => COMPLEX_TYPES.get(usize::from(c)).is_some_and(|c| matches!(c.content, Content::Simple(_))),
+                    TypeRef::Complex(c) => COMPLEX_TYPES
+                        .get(usize::from(c))
+                        .is_some_and(|c| matches!(c.content, Content::Simple(_))),
                 };
-                (simple || dd.is_some_and(|d| d.fixed.is_some()), dd.map_or("", |d| d.name.local))
+                (
+                    simple || dd.is_some_and(|d| d.fixed.is_some()),
+                    dd.map_or("", |d| d.name.local),
+                )
             }
             _ => (false, ""),
         };
@@ -317,10 +434,16 @@ impl<'a> Validator<'a> {
             0 => {
                 self.root = Some(name);
             }
-            2 if self.root == Some("oadrPayload") && self.message_type.is_none() && ns == OADR => {
-                if self.stack.get(1).is_some_and(|f| f.name == "oadrSignedObject") && !name.is_empty() {
-                    self.message_type = Some(name);
-                }
+            2 if self.root == Some("oadrPayload")
+                && self.message_type.is_none()
+                && ns == OADR
+                && !name.is_empty()
+                && self
+                    .stack
+                    .get(1)
+                    .is_some_and(|f| f.name == "oadrSignedObject") =>
+            {
+                self.message_type = Some(name);
             }
             _ => {}
         }
@@ -346,7 +469,13 @@ impl<'a> Validator<'a> {
             return match global(ns, local) {
                 Some(d) => Ok(DeclFor::Decl(d)),
                 None => {
-                    self.error(pos, ErrorKind::Content(format!("no global declaration for root element {}", display(ns, local))))?;
+                    self.error(
+                        pos,
+                        ErrorKind::Content(format!(
+                            "no global declaration for root element {}",
+                            display(ns, local)
+                        )),
+                    )?;
                     Ok(DeclFor::Skip)
                 }
             };
@@ -354,23 +483,52 @@ impl<'a> Validator<'a> {
         let (ct, state, failed, nil) = match &mut parent.mode {
             Mode::Skip => return Ok(DeclFor::Skip),
             Mode::Lax => return Ok(global(ns, local).map_or(DeclFor::Lax, DeclFor::Decl)),
-            Mode::Typed { ty: TypeRef::Simple(_), .. } => {
-                self.error(pos, ErrorKind::Content(format!("element {} is not allowed: the parent has a simple type", display(ns, local))))?;
+            Mode::Typed {
+                ty: TypeRef::Simple(_),
+                ..
+            } => {
+                self.error(
+                    pos,
+                    ErrorKind::Content(format!(
+                        "element {} is not allowed: the parent has a simple type",
+                        display(ns, local)
+                    )),
+                )?;
                 return Ok(DeclFor::Skip);
             }
-            Mode::Typed { ty: TypeRef::Complex(ct), state, failed, nil, .. } => (*ct, state, failed, *nil),
+            Mode::Typed {
+                ty: TypeRef::Complex(ct),
+                state,
+                failed,
+                nil,
+                ..
+            } => (*ct, state, failed, *nil),
         };
-        let Some(ctd) = COMPLEX_TYPES.get(usize::from(ct)) else { return Ok(DeclFor::Skip) };
+        let Some(ctd) = COMPLEX_TYPES.get(usize::from(ct)) else {
+            return Ok(DeclFor::Skip);
+        };
         if nil {
             *failed = true;
-            self.error(pos, ErrorKind::Content("a nilled element must be empty".into()))?;
+            self.error(
+                pos,
+                ErrorKind::Content("a nilled element must be empty".into()),
+            )?;
             return Ok(DeclFor::Skip);
         }
         let Content::Model(a) = ctd.content else {
-            self.error(pos, ErrorKind::Content(format!("element {} is not allowed: the type {} has no element content", display(ns, local), ctd.name)))?;
+            self.error(
+                pos,
+                ErrorKind::Content(format!(
+                    "element {} is not allowed: the type {} has no element content",
+                    display(ns, local),
+                    ctd.name
+                )),
+            )?;
             return Ok(DeclFor::Skip);
         };
-        let Some(aut) = AUTOMATA.get(usize::from(a)) else { return Ok(DeclFor::Skip) };
+        let Some(aut) = AUTOMATA.get(usize::from(a)) else {
+            return Ok(DeclFor::Skip);
+        };
         if !*failed {
             if let Some((next, m)) = transition(aut, *state, ns, local) {
                 *state = next;
@@ -390,21 +548,41 @@ impl<'a> Validator<'a> {
                 });
             }
             *failed = true;
-            let msg = format!("element {} is not expected here; expected: {}", display(ns, local), expected(aut, *state));
+            let msg = format!(
+                "element {} is not expected here; expected: {}",
+                display(ns, local),
+                expected(aut, *state)
+            );
             self.error(pos, ErrorKind::Content(msg))?;
         }
         // Recovery: validate the child against a same-named declaration of the model, if any.
         let local_decl = aut.terms.iter().find_map(|t| match t {
-            Term::Elements(list) => list.iter().find(|(q, _)| q.local == local && q.ns == ns).map(|(_, d)| *d),
+            Term::Elements(list) => list
+                .iter()
+                .find(|(q, _)| q.local == local && q.ns == ns)
+                .map(|(_, d)| *d),
             Term::Any(_) => None,
         });
-        Ok(local_decl.or_else(|| global(ns, local)).map_or(DeclFor::Skip, DeclFor::Decl))
+        Ok(local_decl
+            .or_else(|| global(ns, local))
+            .map_or(DeclFor::Skip, DeclFor::Decl))
     }
 
-    fn typed(&mut self, r: &NsReader<&[u8]>, d: u16, n_attrs: usize, pos: u64) -> Result<Mode, Fatal> {
-        let Some(decl) = ELEMENTS.get(usize::from(d)) else { return Ok(Mode::Skip) };
+    fn typed(
+        &mut self,
+        r: &NsReader<&[u8]>,
+        d: u16,
+        n_attrs: usize,
+        pos: u64,
+    ) -> Result<Mode, Fatal> {
+        let Some(decl) = ELEMENTS.get(usize::from(d)) else {
+            return Ok(Mode::Skip);
+        };
         if decl.abstract_ {
-            self.error(pos, ErrorKind::Content(format!("element {} is abstract", decl.name.local)))?;
+            self.error(
+                pos,
+                ErrorKind::Content(format!("element {} is abstract", decl.name.local)),
+            )?;
         }
         let mut ty = decl.ty;
         let mut nil = false;
@@ -438,22 +616,37 @@ impl<'a> Validator<'a> {
         }
         self.check_attrs(r, ty, n_attrs, pos)?;
         if let TypeRef::Complex(c) = ty {
-            if COMPLEX_TYPES.get(usize::from(c)).is_some_and(|c| c.abstract_) {
-                let m = format!("element {} has an abstract type; use xsi:type", decl.name.local);
+            if COMPLEX_TYPES
+                .get(usize::from(c))
+                .is_some_and(|c| c.abstract_)
+            {
+                let m = format!(
+                    "element {} has an abstract type; use xsi:type",
+                    decl.name.local
+                );
                 self.error(pos, ErrorKind::Content(m))?;
             }
         }
-        Ok(Mode::Typed { decl: Some(d), ty, state: 0, failed: false, nil })
+        Ok(Mode::Typed {
+            decl: Some(d),
+            ty,
+            state: 0,
+            failed: false,
+            nil,
+        })
     }
 
     fn xsi_type(&self, r: &NsReader<&[u8]>, v: &str, declared: TypeRef) -> Result<TypeRef, String> {
         let (prefix, local) = v.split_once(':').unwrap_or(("", v));
-        if !super::lexical::is_ncname(local) || (!prefix.is_empty() && !super::lexical::is_ncname(prefix)) {
+        if !super::lexical::is_ncname(local)
+            || (!prefix.is_empty() && !super::lexical::is_ncname(prefix))
+        {
             return Err(format!("'{v}' is not a valid QName"));
         }
         let (res, _) = r.resolve_element(quick_xml::name::QName(v.as_bytes()));
         let ns = ns_of(&res)?;
-        let t = lookup(NAMED_TYPES, &ns, local).ok_or_else(|| format!("unknown type {}", display(&ns, local)))?;
+        let t = lookup(NAMED_TYPES, &ns, local)
+            .ok_or_else(|| format!("unknown type {}", display(&ns, local)))?;
         // Derivation check: walk the base chain of the xsi:type up to the declared type.
         let mut cur = Some(t);
         let mut steps = 0;
@@ -462,29 +655,49 @@ impl<'a> Validator<'a> {
                 return Ok(t);
             }
             if let TypeRef::Complex(d) = declared {
-                if COMPLEX_TYPES.get(usize::from(d)).is_some_and(|x| x.name == "xs:anyType") {
+                if COMPLEX_TYPES
+                    .get(usize::from(d))
+                    .is_some_and(|x| x.name == "xs:anyType")
+                {
                     return Ok(t);
                 }
             }
             steps += 1;
             cur = match c {
-                TypeRef::Complex(i) if steps < 64 => COMPLEX_TYPES.get(usize::from(i)).and_then(|x| x.base),
+                TypeRef::Complex(i) if steps < 64 => {
+                    COMPLEX_TYPES.get(usize::from(i)).and_then(|x| x.base)
+                }
                 _ => None,
             };
         }
-        Err(format!("type {} is not derived from the declared type", display(&ns, local)))
+        Err(format!(
+            "type {} is not derived from the declared type",
+            display(&ns, local)
+        ))
     }
 
     fn value_ctx_check(&mut self, r: &NsReader<&[u8]>, ty: u16, value: &str) -> Result<(), String> {
         let bound = |p: &str| {
             let q = format!("{p}:x");
-            !matches!(r.resolve_element(quick_xml::name::QName(q.as_bytes())).0, ResolveResult::Unknown(_))
+            !matches!(
+                r.resolve_element(quick_xml::name::QName(q.as_bytes())).0,
+                ResolveResult::Unknown(_)
+            )
         };
-        let mut cx = ValueCtx { prefix_bound: &bound, ids: &mut self.ids };
+        let mut cx = ValueCtx {
+            prefix_bound: &bound,
+            ids: &mut self.ids,
+        };
         simple::validate(ty, value, &mut cx)
     }
 
-    fn check_attrs(&mut self, r: &NsReader<&[u8]>, ty: TypeRef, n_attrs: usize, pos: u64) -> Result<(), Fatal> {
+    fn check_attrs(
+        &mut self,
+        r: &NsReader<&[u8]>,
+        ty: TypeRef,
+        n_attrs: usize,
+        pos: u64,
+    ) -> Result<(), Fatal> {
         let (uses, wildcard): (&[AttrUse], Option<&Wildcard>) = match ty {
             TypeRef::Complex(c) => match COMPLEX_TYPES.get(usize::from(c)) {
                 Some(ct) => (ct.attrs, ct.any_attr.as_ref()),
@@ -495,16 +708,26 @@ impl<'a> Validator<'a> {
         for i in 0..n_attrs {
             let (ns, local, value) = self.attrs[i].clone();
             if ns == XSI {
-                if !matches!(local.as_str(), "type" | "nil" | "schemaLocation" | "noNamespaceSchemaLocation") {
-                    self.error(pos, ErrorKind::Attribute(format!("attribute xsi:{local} is not allowed")))?;
+                if !matches!(
+                    local.as_str(),
+                    "type" | "nil" | "schemaLocation" | "noNamespaceSchemaLocation"
+                ) {
+                    self.error(
+                        pos,
+                        ErrorKind::Attribute(format!("attribute xsi:{local} is not allowed")),
+                    )?;
                 }
                 continue;
             }
             let name = display(&ns, &local);
-            let decl = match uses.iter().find(|u| u.name.local == local && u.name.ns == ns) {
+            let decl = match uses
+                .iter()
+                .find(|u| u.name.local == local && u.name.ns == ns)
+            {
                 Some(u) => Some(u),
                 None => match wildcard {
-                    Some(w) if w.ns.allows(&ns) => match (w.process, global_attribute(&ns, &local)) {
+                    Some(w) if w.ns.allows(&ns) => match (w.process, global_attribute(&ns, &local))
+                    {
                         (Process::Skip, _) => None,
                         (_, Some(g)) => Some(g),
                         (Process::Lax, None) => None,
@@ -514,7 +737,10 @@ impl<'a> Validator<'a> {
                         }
                     },
                     _ => {
-                        self.error(pos, ErrorKind::Attribute(format!("attribute {name} is not allowed")))?;
+                        self.error(
+                            pos,
+                            ErrorKind::Attribute(format!("attribute {name} is not allowed")),
+                        )?;
                         None
                     }
                 },
@@ -523,17 +749,30 @@ impl<'a> Validator<'a> {
                 if let Err(m) = self.value_ctx_check(r, u.ty, &value) {
                     self.error(pos, ErrorKind::Value(format!("attribute {name}: {m}")))?;
                 } else if let Some(fixed) = u.fixed {
-                    let ws = SIMPLE_TYPES.get(usize::from(u.ty)).map_or(WhiteSpace::Preserve, |t| t.white_space);
+                    let ws = SIMPLE_TYPES
+                        .get(usize::from(u.ty))
+                        .map_or(WhiteSpace::Preserve, |t| t.white_space);
                     if normalize(&value, ws) != normalize(fixed, ws) {
-                        self.error(pos, ErrorKind::Value(format!("attribute {name}: value must be '{fixed}'")))?;
+                        self.error(
+                            pos,
+                            ErrorKind::Value(format!("attribute {name}: value must be '{fixed}'")),
+                        )?;
                     }
                 }
             }
         }
         for u in uses.iter().filter(|u| u.required) {
-            let present = self.attrs[..n_attrs].iter().any(|(ns, l, _)| *l == u.name.local && *ns == u.name.ns);
+            let present = self.attrs[..n_attrs]
+                .iter()
+                .any(|(ns, l, _)| *l == u.name.local && *ns == u.name.ns);
             if !present {
-                self.error(pos, ErrorKind::Attribute(format!("required attribute {} is missing", display(u.name.ns, u.name.local))))?;
+                self.error(
+                    pos,
+                    ErrorKind::Attribute(format!(
+                        "required attribute {} is missing",
+                        display(u.name.ns, u.name.local)
+                    )),
+                )?;
             }
         }
         Ok(())
@@ -549,7 +788,10 @@ impl<'a> Validator<'a> {
                     let (ty, value, name) = (g.ty, self.attrs[i].2.clone(), display(ns, local));
                     let mut no_ids = HashSet::new();
                     let bound = |_: &str| true;
-                    let mut cx = ValueCtx { prefix_bound: &bound, ids: &mut no_ids };
+                    let mut cx = ValueCtx {
+                        prefix_bound: &bound,
+                        ids: &mut no_ids,
+                    };
                     if let Err(m) = simple::validate(ty, &value, &mut cx) {
                         self.error(pos, ErrorKind::Value(format!("attribute {name}: {m}")))?;
                     }
@@ -563,51 +805,79 @@ impl<'a> Validator<'a> {
         let Some(f) = self.stack.pop() else {
             return Err(self.fatal(pos, ErrorKind::Syntax("unexpected end tag".into())));
         };
-        if let Mode::Typed { decl, ty, state, failed, nil } = f.mode {
+        if let Mode::Typed {
+            decl,
+            ty,
+            state,
+            failed,
+            nil,
+        } = f.mode
+        {
             let decl = decl.and_then(|d| ELEMENTS.get(usize::from(d)));
             let simple_ty = match ty {
                 TypeRef::Simple(s) => Some(s),
-                TypeRef::Complex(c) => match COMPLEX_TYPES.get(usize::from(c)).map(|c| &c.content) {
-                    Some(Content::Simple(s)) => Some(*s),
-                    Some(Content::Model(a)) => {
-                        let aut = AUTOMATA.get(usize::from(*a));
-                        let accepting = aut.and_then(|a| a.accepting.get(usize::from(state))).copied().unwrap_or(false);
-                        if !failed && !nil && !accepting {
-                            let exp = aut.map(|a| expected(a, state)).unwrap_or_default();
-                            let m = format!("element content is incomplete; expected: {exp}");
-                            self.error_at_frame(f.start, ErrorKind::Content(m))?;
+                TypeRef::Complex(c) => {
+                    match COMPLEX_TYPES.get(usize::from(c)).map(|c| &c.content) {
+                        Some(Content::Simple(s)) => Some(*s),
+                        Some(Content::Model(a)) => {
+                            let aut = AUTOMATA.get(usize::from(*a));
+                            let accepting = aut
+                                .and_then(|a| a.accepting.get(usize::from(state)))
+                                .copied()
+                                .unwrap_or(false);
+                            if !failed && !nil && !accepting {
+                                let exp = aut.map(|a| expected(a, state)).unwrap_or_default();
+                                let m = format!("element content is incomplete; expected: {exp}");
+                                self.error_at_frame(f.start, ErrorKind::Content(m))?;
+                            }
+                            None
                         }
-                        None
+                        _ => None,
                     }
-                    _ => None,
-                },
+                }
             };
             if nil {
-                if !f.text.is_empty() || f.has_children {
-                    if !f.text_error && !failed {
-                        self.error_at_frame(f.start, ErrorKind::Content("a nilled element must be empty".into()))?;
-                    }
+                if (!f.text.is_empty() || f.has_children) && !f.text_error && !failed {
+                    self.error_at_frame(
+                        f.start,
+                        ErrorKind::Content("a nilled element must be empty".into()),
+                    )?;
                 }
             } else {
                 let fixed = decl.and_then(|d| d.fixed);
                 let default = decl.and_then(|d| d.default);
                 if let Some(s) = simple_ty {
-                    let value = if f.text.is_empty() { fixed.or(default).unwrap_or("") } else { f.text.as_str() };
+                    let value = if f.text.is_empty() {
+                        fixed.or(default).unwrap_or("")
+                    } else {
+                        f.text.as_str()
+                    };
                     // The document order for QName prefixes is gone by now; prefixes are
                     // accepted here (no simple-content QName in the schema set).
                     let bound = |_: &str| true;
-                    let mut cx = ValueCtx { prefix_bound: &bound, ids: &mut self.ids };
+                    let mut cx = ValueCtx {
+                        prefix_bound: &bound,
+                        ids: &mut self.ids,
+                    };
                     if let Err(m) = simple::validate(s, value, &mut cx) {
                         self.error_at_frame(f.start, ErrorKind::Value(m))?;
                     } else if let (Some(fx), false) = (fixed, f.text.is_empty()) {
-                        let ws = SIMPLE_TYPES.get(usize::from(s)).map_or(WhiteSpace::Preserve, |t| t.white_space);
+                        let ws = SIMPLE_TYPES
+                            .get(usize::from(s))
+                            .map_or(WhiteSpace::Preserve, |t| t.white_space);
                         if normalize(&f.text, ws) != normalize(fx, ws) {
-                            self.error_at_frame(f.start, ErrorKind::Value(format!("value must be the fixed value '{fx}'")))?;
+                            self.error_at_frame(
+                                f.start,
+                                ErrorKind::Value(format!("value must be the fixed value '{fx}'")),
+                            )?;
                         }
                     }
                 } else if let (Some(fx), false) = (fixed, f.text.is_empty()) {
                     if f.text != fx {
-                        self.error_at_frame(f.start, ErrorKind::Value(format!("value must be the fixed value '{fx}'")))?;
+                        self.error_at_frame(
+                            f.start,
+                            ErrorKind::Value(format!("value must be the fixed value '{fx}'")),
+                        )?;
                     }
                 }
             }
@@ -644,7 +914,10 @@ pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
             path: String::new(),
             line: 0,
             column: 0,
-            kind: ErrorKind::TooLarge { size: input.len(), limit: limits.max_size },
+            kind: ErrorKind::TooLarge {
+                size: input.len(),
+                limit: limits.max_size,
+            },
         }]));
     }
     let mut v = Validator {
@@ -662,7 +935,10 @@ pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
     let _ = v.run();
     if v.errors.is_empty() {
         let root = v.root.unwrap_or("");
-        Ok(Validated { root, message_type: v.message_type.unwrap_or(root) })
+        Ok(Validated {
+            root,
+            message_type: v.message_type.unwrap_or(root),
+        })
     } else {
         Err(Errors(v.errors))
     }

@@ -13,6 +13,7 @@ pub mod lexical;
 pub mod pattern;
 pub mod simple;
 pub mod tables;
+pub mod uri;
 
 use super::error::Errors;
 
@@ -31,7 +32,11 @@ impl Default for Limits {
     /// 8 MiB, depth 64, 100 errors: far above any real OpenADR 2.0b message (a large
     /// oadrUpdateReport is tens of KiB and about 15 levels deep).
     fn default() -> Self {
-        Limits { max_size: 8 << 20, max_depth: 64, max_errors: 100 }
+        Limits {
+            max_size: 8 << 20,
+            max_depth: 64,
+            max_errors: 100,
+        }
     }
 }
 

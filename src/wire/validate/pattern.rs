@@ -46,14 +46,20 @@ fn lit(c: char) -> String {
 }
 
 /// Translate `\p{..}`/`\P{..}` (the caller consumed the `p`/`P`).
-fn category(neg: bool, it: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<String, String> {
+fn category(
+    neg: bool,
+    it: &mut std::iter::Peekable<std::str::Chars<'_>>,
+) -> Result<String, String> {
     if it.next() != Some('{') {
         return Err("expected { after \\p".into());
     }
     let mut name = String::new();
     for c in it.by_ref() {
         if c == '}' {
-            let name = name.strip_prefix("Is").map(|b| format!("Block={b}")).unwrap_or(name);
+            let name = name
+                .strip_prefix("Is")
+                .map(|b| format!("Block={b}"))
+                .unwrap_or(name);
             return Ok(format!("{}{{{name}}}", if neg { r"\P" } else { r"\p" }));
         }
         name.push(c);
@@ -94,6 +100,7 @@ fn class(it: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<String, St
                     out.push_str(&lit(ch));
                 }
             }
+            '-' if !first && it.peek() != Some(&']') => out.push('-'),
             '-' => out.push_str(r"\-"),
             c => out.push_str(&lit(c)),
         }
