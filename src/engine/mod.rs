@@ -5,6 +5,8 @@
 //! engines run over pull, push or XMPP, with any store, and tests drive them with a
 //! [`FakeClock`] instead of sleeping.
 
+pub mod ven;
+
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 

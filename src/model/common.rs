@@ -215,6 +215,130 @@ pub mod lenient {
         }
     }
 
+    /// A boolean that may arrive as `true`/`false`, `1`/`0` or their strings (xs:boolean's
+    /// lexical space; xmltodict leaves `1`/`0` as numbers).
+    pub fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        struct BoolVisitor;
+        impl<'de> Visitor<'de> for BoolVisitor {
+            type Value = bool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an xs:boolean (true, false, 1 or 0)")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+                Ok(v)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+                match v {
+                    0 => Ok(false),
+                    1 => Ok(true),
+                    _ => Err(E::custom(format!("{v} is not an xs:boolean"))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+                self.visit_u64(u64::try_from(v).map_err(|_| E::custom("not an xs:boolean"))?)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+                match v.trim() {
+                    "true" | "1" => Ok(true),
+                    "false" | "0" => Ok(false),
+                    _ => Err(E::custom(format!("{v:?} is not an xs:boolean"))),
+                }
+            }
+        }
+        d.deserialize_any(BoolVisitor)
+    }
+
+    /// [`bool`] for an optional field.
+    pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Wrap(#[serde(deserialize_with = "bool")] bool);
+        Ok(<Option<Wrap> as serde::Deserialize>::deserialize(d)?.map(|w| w.0))
+    }
+
+    /// An xs:float: a JSON number when finite, else the xs:float spellings `"NaN"`,
+    /// `"INF"`, `"-INF"` (JSON has no literal for them; the same convention as the
+    /// interop scripts). Reads numbers, those strings, and numeric strings.
+    pub mod xs_float {
+        use super::*;
+        use serde::Serializer;
+
+        /// Write a float.
+        pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+            if v.is_nan() {
+                s.serialize_str("NaN")
+            } else if v.is_infinite() {
+                s.serialize_str(if *v > 0.0 { "INF" } else { "-INF" })
+            } else {
+                s.serialize_f32(*v)
+            }
+        }
+
+        struct FloatVisitor;
+        impl<'de> Visitor<'de> for FloatVisitor {
+            type Value = f32;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number, \"NaN\", \"INF\" or \"-INF\"")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<f32, E> {
+                Ok(v as f32)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<f32, E> {
+                Ok(v as f32)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<f32, E> {
+                Ok(v as f32)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<f32, E> {
+                match v.trim() {
+                    "NaN" => Ok(f32::NAN),
+                    "INF" => Ok(f32::INFINITY),
+                    "-INF" => Ok(f32::NEG_INFINITY),
+                    t => t
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|x| x.is_finite())
+                        .ok_or_else(|| E::custom(format!("{v:?} is not an xs:float"))),
+                }
+            }
+        }
+
+        /// Read a float.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+            d.deserialize_any(FloatVisitor)
+        }
+
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Wrap(#[serde(with = "self")] f32);
+
+        /// Optional floats.
+        pub mod opt {
+            use super::*;
+            /// Write `Some` as a float, `None` as null.
+            pub fn serialize<S: Serializer>(v: &Option<f32>, s: S) -> Result<S::Ok, S::Error> {
+                serde::Serialize::serialize(&v.map(Wrap), s)
+            }
+            /// Read a float or null.
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+                Ok(<Option<Wrap> as serde::Deserialize>::deserialize(d)?.map(|w| w.0))
+            }
+        }
+
+        /// A list of floats written as one value when it has one element.
+        pub mod one_or_many {
+            use super::*;
+            /// Write one float as itself, several as a list.
+            pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+                let w: Vec<Wrap> = v.iter().copied().map(Wrap).collect();
+                super::super::one_or_many::serialize(&w, s)
+            }
+            /// Read one float or a list.
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+                let w: Vec<Wrap> = super::super::one_or_many::deserialize(d)?;
+                Ok(w.into_iter().map(|w| w.0).collect())
+            }
+        }
+    }
+
     /// One value or a list of values, for elements that repeat (`report_payload`,
     /// `signal_payload`): xmltodict gives a scalar for one element and a list for several.
     pub mod one_or_many {
@@ -283,5 +407,36 @@ mod tests {
             serde_json::from_str::<EiResponse>(r#"{"response_code": 20, "request_id": ""}"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn xs_float_and_boolean_spellings() {
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+        struct T {
+            #[serde(with = "lenient::xs_float")]
+            f: f32,
+            #[serde(deserialize_with = "lenient::bool")]
+            b: bool,
+        }
+        let inf = T {
+            f: f32::INFINITY,
+            b: true,
+        };
+        assert_eq!(
+            serde_json::to_string(&inf).unwrap(),
+            r#"{"f":"INF","b":true}"#
+        );
+        let back: T = serde_json::from_str(r#"{"f":"-INF","b":0}"#).unwrap();
+        assert_eq!(
+            back,
+            T {
+                f: f32::NEG_INFINITY,
+                b: false
+            }
+        );
+        let nan: T = serde_json::from_str(r#"{"f":"NaN","b":"1"}"#).unwrap();
+        assert!(nan.f.is_nan() && nan.b);
+        assert!(serde_json::from_str::<T>(r#"{"f":"lots","b":true}"#).is_err());
+        assert!(serde_json::from_str::<T>(r#"{"f":1.5,"b":2}"#).is_err());
     }
 }

@@ -113,7 +113,7 @@ pub struct Interval {
     pub uid: Option<u32>,
     /// `ei:signalPayload/ei:payloadFloat/ei:value`, one per `signalPayload` element
     /// (JSON: a number for one, a list for several).
-    #[serde(rename = "signal_payload", with = "lenient::one_or_many")]
+    #[serde(rename = "signal_payload", with = "lenient::xs_float::one_or_many")]
     pub signal_payloads: Vec<f32>,
 }
 
@@ -153,7 +153,11 @@ pub struct EventSignal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measurement: Option<ItemBase>,
     /// `ei:currentValue/ei:payloadFloat/ei:value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "lenient::xs_float::opt"
+    )]
     pub current_value: Option<f32>,
 }
 

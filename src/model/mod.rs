@@ -34,7 +34,7 @@ pub use poll::{Poll, Response};
 pub use registration::{
     CancelPartyRegistration, CanceledPartyRegistration, CreatePartyRegistration,
     CreatedPartyRegistration, Extension, Info, Profile, QueryRegistration, RequestReregistration,
-    Service, Transport,
+    Service, ServiceSpecificInfo, Transport,
 };
 pub use report::{
     CancelReport, CanceledReport, CreateReport, CreatedReport, LoadControlState, LoadControlValue,

@@ -8,11 +8,50 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// `xcal:vavailability`: when resources are (un)available, independent of events.
-/// JSON: `{"components": [{"dtstart": ..., "duration": ...}]}` (OpenLEADR's `Vavailability`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// JSON: `{"components": [{"dtstart": ..., "duration": ...}]}`, the form OpenLEADR's
+/// `create_message` takes (its `Vavailability` object). OpenLEADR's `parse_message` gives
+/// `{"components": {"available": [{"properties": {...}}]}}` instead, which its own
+/// `create_message` cannot take back; that form is accepted on input too.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Vavailability {
     /// `xcal:components/xcal:available/xcal:properties`.
     pub components: Vec<ActivePeriod>,
+}
+
+impl<'de> Deserialize<'de> for Vavailability {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Vavailability, D::Error> {
+        use serde::de::Error;
+        use serde_json::Value;
+        #[derive(Deserialize)]
+        struct Raw {
+            components: Value,
+        }
+        fn period<E: Error>(v: Value) -> Result<ActivePeriod, E> {
+            let v = match v {
+                Value::Object(mut m) if m.len() == 1 && m.contains_key("properties") => {
+                    m.remove("properties").unwrap_or(Value::Null)
+                }
+                other => other,
+            };
+            serde_json::from_value(v).map_err(E::custom)
+        }
+        let list = match Raw::deserialize(d)?.components {
+            Value::Array(a) => a,
+            Value::Object(mut m) => match m.remove("available") {
+                Some(Value::Array(a)) => a,
+                Some(one) => vec![one],
+                None => return Err(D::Error::custom("components without available")),
+            },
+            Value::Null => Vec::new(),
+            other => return Err(D::Error::custom(format!("bad components: {other}"))),
+        };
+        let components = list
+            .into_iter()
+            .map(period)
+            .collect::<Result<_, D::Error>>()?;
+        Ok(Vavailability { components })
+    }
 }
 
 /// `oadrCreateOpt`: an opt schedule (vavailability) or an opt for one event

@@ -43,8 +43,10 @@ pub struct CreatePartyRegistration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport_address: Option<String>,
     /// `oadr:oadrReportOnly`.
+    #[serde(deserialize_with = "lenient::bool")]
     pub report_only: bool,
     /// `oadr:oadrXmlSignature`.
+    #[serde(deserialize_with = "lenient::bool")]
     pub xml_signature: bool,
     /// `oadr:oadrVenName`.
     #[serde(
@@ -54,7 +56,11 @@ pub struct CreatePartyRegistration {
     )]
     pub ven_name: Option<String>,
     /// `oadr:oadrHttpPullModel`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_bool"
+    )]
     pub http_pull_model: Option<bool>,
 }
 
@@ -96,8 +102,10 @@ pub struct Profile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Info {
     /// `oadr:oadrKey`.
+    #[serde(deserialize_with = "lenient::string")]
     pub key: String,
     /// `oadr:oadrValue`.
+    #[serde(deserialize_with = "lenient::string_or_null")]
     pub value: String,
 }
 
@@ -106,7 +114,8 @@ pub struct Info {
 pub struct Service {
     /// `oadr:oadrServiceName`.
     pub service_name: ServiceName,
-    /// `oadr:oadrInfo`s.
+    /// `oadr:oadrInfo`s (JSON: a dict for one, a list for several).
+    #[serde(with = "lenient::one_or_many")]
     pub info: Vec<Info>,
 }
 
@@ -115,9 +124,25 @@ pub struct Service {
 pub struct Extension {
     /// `oadr:oadrExtensionName`.
     pub extension_name: String,
-    /// `oadr:oadrInfo`s.
-    #[serde(default)]
+    /// `oadr:oadrInfo`s (JSON: absent for none, a dict for one, a list for several).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "lenient::one_or_many"
+    )]
     pub info: Vec<Info>,
+}
+
+/// `oadr:oadrServiceSpecificInfo`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ServiceSpecificInfo {
+    /// `oadr:oadrService`s (JSON: a dict for one, a list for several).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "lenient::one_or_many"
+    )]
+    pub service: Vec<Service>,
 }
 
 /// `oadrCreatedPartyRegistration` (VTN → VEN).
@@ -149,7 +174,7 @@ pub struct CreatedPartyRegistration {
     pub requested_oadr_poll_freq: Option<Duration>,
     /// `oadr:oadrServiceSpecificInfo` (`None`: element absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_specific_info: Option<Vec<Service>>,
+    pub service_specific_info: Option<ServiceSpecificInfo>,
     /// `oadrExtensions` (`None`: element absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Vec<Extension>>,

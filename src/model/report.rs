@@ -37,6 +37,7 @@ pub struct SamplingRate {
     /// `oadr:oadrMaxPeriod`.
     pub max_period: Duration,
     /// `oadr:oadrOnChange`.
+    #[serde(deserialize_with = "lenient::bool")]
     pub on_change: bool,
 }
 
@@ -117,15 +118,28 @@ impl ReportDescription {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadControlValue {
     /// `oadr:oadrMin`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "lenient::xs_float::opt"
+    )]
     pub min: Option<f32>,
     /// `oadr:oadrMax`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "lenient::xs_float::opt"
+    )]
     pub max: Option<f32>,
     /// `oadr:oadrCurrent`.
+    #[serde(with = "lenient::xs_float")]
     pub current: f32,
     /// `oadr:oadrNormal`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "lenient::xs_float::opt"
+    )]
     pub normal: Option<f32>,
 }
 
@@ -150,8 +164,10 @@ pub struct LoadControlState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceStatus {
     /// `oadr:oadrOnline`.
+    #[serde(deserialize_with = "lenient::bool")]
     pub online: bool,
     /// `oadr:oadrManualOverride`.
+    #[serde(deserialize_with = "lenient::bool")]
     pub manual_override: bool,
     /// `oadr:oadrLoadControlState`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,7 +178,7 @@ pub struct ResourceStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ReportValue {
     /// `ei:payloadFloat/ei:value` (JSON key `value`).
-    #[serde(rename = "value")]
+    #[serde(rename = "value", with = "lenient::xs_float")]
     Float(f32),
     /// `oadr:oadrPayloadResourceStatus` (JSON key `payload_resource_status`).
     #[serde(rename = "payload_resource_status")]
@@ -179,7 +195,11 @@ pub struct ReportPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<u32>,
     /// `ei:accuracy`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "lenient::xs_float::opt"
+    )]
     pub accuracy: Option<f32>,
     /// The value.
     #[serde(flatten)]
@@ -520,6 +540,7 @@ pub struct CancelReport {
     #[serde(deserialize_with = "lenient::string_list")]
     pub report_request_id: Vec<String>,
     /// `pyld:reportToFollow`.
+    #[serde(deserialize_with = "lenient::bool")]
     pub report_to_follow: bool,
     /// `ei:venID`.
     #[serde(

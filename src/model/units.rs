@@ -202,6 +202,7 @@ pub struct PowerAttributes {
     /// `power:voltage` (xs:decimal).
     pub voltage: f64,
     /// `power:ac`: alternating (true) or direct current.
+    #[serde(deserialize_with = "crate::model::common::lenient::bool")]
     pub ac: bool,
 }
 
@@ -221,7 +222,11 @@ pub struct ItemBase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_attributes: Option<PowerAttributes>,
     /// `oadr:pulseFactor` (pulseCount only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::model::common::lenient::xs_float::opt"
+    )]
     pub pulse_factor: Option<f32>,
 }
 

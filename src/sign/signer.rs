@@ -1,0 +1,295 @@
+//! Building the signature: `ds:Signature` as the first child of `oadrPayload` (spec digest
+//! §9), two references (`#oadrSignedObject` and the `ds:Object` holding `dsp:ReplayProtect`),
+//! KeyInfo with the signer's certificate. Works on the bytes that will be sent: the signature
+//! is spliced into the input text, nothing else is re-serialized.
+
+use base64::Engine as _;
+use chrono::{DateTime, SecondsFormat, Utc};
+use roxmltree::Node;
+
+use super::algorithms::SHA256_URI;
+use super::c14n::{self, Algorithm, Method};
+use super::cert::Certificate;
+use super::dom::{self, DSP_NS, DS_NS, OADR_NS};
+use super::error::Error;
+use super::keys::SigningKey;
+
+/// Id of the signed object (the schema's comment and every implementation use it).
+pub const SIGNED_OBJECT_ID: &str = "oadrSignedObject";
+/// Id we give the `ds:Signature`.
+pub const SIGNATURE_ID: &str = "oadrSignature";
+/// Id we give the `ds:Object` holding ReplayProtect.
+pub const REPLAY_PROTECT_ID: &str = "oadrReplayProtect";
+
+/// Signs OpenADR payloads with one key and certificate.
+#[derive(Debug)]
+pub struct Signer {
+    key: SigningKey,
+    cert: Certificate,
+    chain: Vec<Certificate>,
+    method: Method,
+}
+
+impl Signer {
+    /// A signer for `cert` and its private `key`, using Exclusive C14N.
+    pub fn new(cert: Certificate, key: SigningKey) -> Result<Self, Error> {
+        if !key.matches(&cert) {
+            return Err(Error::Key {
+                reason: format!(
+                    "the private key does not belong to certificate {}",
+                    cert.fingerprint()
+                ),
+            });
+        }
+        Ok(Signer {
+            key,
+            cert,
+            chain: Vec::new(),
+            method: Method::exclusive(),
+        })
+    }
+
+    /// A signer from PEM files' contents.
+    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
+        let cert = Certificate::from_pem(cert_pem).map_err(|reason| Error::Key { reason })?;
+        Self::new(cert, SigningKey::from_pem(key_pem)?)
+    }
+
+    /// Use this canonicalization (Exclusive C14N is the default; OpenLEADR emits inclusive).
+    pub fn with_canonicalization(mut self, algorithm: Algorithm) -> Self {
+        self.method = match algorithm {
+            Algorithm::Inclusive => Method::inclusive(),
+            Algorithm::Exclusive => Method::exclusive(),
+        };
+        self
+    }
+
+    /// Also send these intermediate CA certificates in KeyInfo (after the signer's), for
+    /// receivers that trust a root CA.
+    pub fn with_chain(mut self, intermediates: Vec<Certificate>) -> Self {
+        self.chain = intermediates;
+        self
+    }
+
+    /// The signer's certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.cert
+    }
+
+    /// Sign an unsigned `oadrPayload` now, with a fresh random nonce.
+    pub fn sign(&self, payload: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut bytes = [0u8; 16];
+        self.key.random(&mut bytes)?;
+        let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        self.sign_with(payload, Utc::now(), &nonce)
+    }
+
+    /// Sign with a given ReplayProtect timestamp and nonce (tests, reproducible output).
+    pub fn sign_with(
+        &self,
+        payload: &[u8],
+        timestamp: DateTime<Utc>,
+        nonce: &str,
+    ) -> Result<Vec<u8>, Error> {
+        let doc = dom::parse_strict(payload)?;
+        let root = doc.root_element();
+        let signed = signed_object(root)?;
+        if dom::id_of(signed).is_none() {
+            let text = with_signed_object_id(doc.input_text(), signed)?;
+            return self.sign_with(text.as_bytes(), timestamp, nonce);
+        }
+        if dom::id_of(signed) != Some(SIGNED_OBJECT_ID) {
+            return Err(Error::structure(
+                dom::path(signed),
+                format!("Id must be {SIGNED_OBJECT_ID}"),
+            ));
+        }
+        for n in doc.descendants().filter(|n| n.is_element() && *n != signed) {
+            if dom::ids(n)
+                .any(|id| [SIGNED_OBJECT_ID, SIGNATURE_ID, REPLAY_PROTECT_ID].contains(&id))
+            {
+                return Err(Error::structure(
+                    dom::path(n),
+                    "carries an Id the signature uses",
+                ));
+            }
+        }
+
+        let mut canonical = Vec::with_capacity(payload.len());
+        c14n::write_subtree(signed, &self.method, &mut canonical);
+        let object_digest = sha256_b64(&canonical);
+
+        let context = Context::of(root);
+        let object = replay_protect_object(timestamp, nonce);
+        let replay_digest = sha256_b64(&context.canonical(&object, &self.method)?);
+
+        let alg = self.method.uri();
+        let signed_info = format!(
+            "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{alg}\"/>\
+             <ds:SignatureMethod Algorithm=\"{}\"/>{}{}</ds:SignedInfo>",
+            self.key.method().uri(),
+            reference(SIGNED_OBJECT_ID, alg, &object_digest),
+            reference(REPLAY_PROTECT_ID, alg, &replay_digest),
+        );
+        let signature_value = self
+            .key
+            .sign(&context.canonical(&signed_info, &self.method)?)?;
+        let signature = format!(
+            "<ds:Signature xmlns:ds=\"{DS_NS}\" Id=\"{SIGNATURE_ID}\">{signed_info}\
+             <ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo><ds:X509Data>\
+             <ds:X509Certificate>{}</ds:X509Certificate>{}</ds:X509Data></ds:KeyInfo>{object}</ds:Signature>",
+            base64::engine::general_purpose::STANDARD.encode(signature_value),
+            self.cert.to_base64(),
+            self.chain
+                .iter()
+                .map(|c| format!("<ds:X509Certificate>{}</ds:X509Certificate>", c.to_base64()))
+                .collect::<String>(),
+        );
+        // Right after the start tag of oadrPayload: where its first child begins.
+        let at = root
+            .first_child()
+            .map(|n| n.range().start)
+            .ok_or_else(|| Error::structure("/oadrPayload", "empty"))?;
+        let mut out = Vec::with_capacity(payload.len() + signature.len());
+        out.extend_from_slice(&payload[..at]);
+        out.extend_from_slice(signature.as_bytes());
+        out.extend_from_slice(&payload[at..]);
+        Ok(out)
+    }
+}
+
+/// The single `oadrSignedObject` child of an unsigned `oadrPayload`.
+fn signed_object<'a, 'i>(root: Node<'a, 'i>) -> Result<Node<'a, 'i>, Error> {
+    if !dom::is(root, OADR_NS, "oadrPayload") {
+        return Err(Error::structure(dom::path(root), "not an oadr:oadrPayload"));
+    }
+    let mut signed = None;
+    for child in dom::elements(root) {
+        if dom::is(child, DS_NS, "Signature") {
+            return Err(Error::structure(
+                dom::path(child),
+                "the payload is already signed",
+            ));
+        }
+        if !dom::is(child, OADR_NS, "oadrSignedObject") || signed.is_some() {
+            return Err(Error::structure(
+                dom::path(child),
+                "oadrPayload must hold exactly one oadrSignedObject",
+            ));
+        }
+        signed = Some(child);
+    }
+    signed.ok_or_else(|| Error::structure("/oadrPayload", "no oadrSignedObject"))
+}
+
+/// The payload text with `oadr:Id="oadrSignedObject"` added to the signed object.
+fn with_signed_object_id(text: &str, signed: Node<'_, '_>) -> Result<String, Error> {
+    let qname = c14n::qname(signed);
+    let Some((prefix, _)) = qname.split_once(':') else {
+        return Err(Error::structure(
+            dom::path(signed),
+            "no Id, and unprefixed so an oadr:Id cannot be added",
+        ));
+    };
+    let at = signed.range().start + 1 + qname.len();
+    Ok(format!(
+        "{} {prefix}:Id=\"{SIGNED_OBJECT_ID}\"{}",
+        &text[..at],
+        &text[at..]
+    ))
+}
+
+fn reference(id: &str, c14n: &str, digest: &str) -> String {
+    format!(
+        "<ds:Reference URI=\"#{id}\"><ds:Transforms><ds:Transform Algorithm=\"{c14n}\"/>\
+         </ds:Transforms><ds:DigestMethod Algorithm=\"{SHA256_URI}\"/>\
+         <ds:DigestValue>{digest}</ds:DigestValue></ds:Reference>"
+    )
+}
+
+fn replay_protect_object(timestamp: DateTime<Utc>, nonce: &str) -> String {
+    let ts = timestamp.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let mut escaped = Vec::new();
+    escape(nonce, &mut escaped);
+    let nonce = String::from_utf8_lossy(&escaped);
+    format!(
+        "<ds:Object Id=\"{REPLAY_PROTECT_ID}\"><ds:SignatureProperties>\
+         <ds:SignatureProperty Target=\"#{SIGNATURE_ID}\"><dsp:ReplayProtect xmlns:dsp=\"{DSP_NS}\">\
+         <dsp:timestamp>{ts}</dsp:timestamp><dsp:nonce>{nonce}</dsp:nonce></dsp:ReplayProtect>\
+         </ds:SignatureProperty></ds:SignatureProperties></ds:Object>"
+    )
+}
+
+fn escape(s: &str, out: &mut Vec<u8>) {
+    for c in s.chars() {
+        match c {
+            '&' => out.extend_from_slice(b"&amp;"),
+            '<' => out.extend_from_slice(b"&lt;"),
+            '>' => out.extend_from_slice(b"&gt;"),
+            '"' => out.extend_from_slice(b"&quot;"),
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+}
+
+fn sha256_b64(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD
+        .encode(ring::digest::digest(&ring::digest::SHA256, data))
+}
+
+/// The namespace context (and `xml:*` attributes) of `oadrPayload`, so that fragments of the
+/// signature can be canonicalized as they will be in place, without building the document.
+struct Context {
+    open: String,
+}
+
+impl Context {
+    fn of(root: Node<'_, '_>) -> Self {
+        let mut open = String::from("<w");
+        let mut buf = Vec::new();
+        for ns in root.namespaces().filter(|ns| ns.name() != Some("xml")) {
+            match ns.name() {
+                Some(p) => open.push_str(&format!(" xmlns:{p}=\"")),
+                None => open.push_str(" xmlns=\""),
+            }
+            buf.clear();
+            escape(ns.uri(), &mut buf);
+            open.push_str(&String::from_utf8_lossy(&buf));
+            open.push('"');
+        }
+        for a in root.attributes().filter(|a| a.namespace() == Some(XML_NS)) {
+            buf.clear();
+            escape(a.value(), &mut buf);
+            open.push_str(&format!(
+                " xml:{}=\"{}\"",
+                a.name(),
+                String::from_utf8_lossy(&buf)
+            ));
+        }
+        open.push_str(&format!(
+            "><ds:Signature xmlns:ds=\"{DS_NS}\" Id=\"{SIGNATURE_ID}\">"
+        ));
+        Context { open }
+    }
+
+    /// Canonical form of `fragment` as a child of our `ds:Signature` inside `oadrPayload`.
+    fn canonical(&self, fragment: &str, method: &Method) -> Result<Vec<u8>, Error> {
+        let text = format!("{}{fragment}</ds:Signature></w>", self.open);
+        let doc = dom::parse_strict(text.as_bytes())?;
+        let node = doc
+            .root_element()
+            .first_element_child()
+            .and_then(|s| s.first_element_child())
+            .ok_or_else(|| Error::Signing {
+                reason: "internal: fragment did not parse".into(),
+            })?;
+        let mut out = Vec::with_capacity(fragment.len() + 256);
+        c14n::write_subtree(node, method, &mut out);
+        Ok(out)
+    }
+}
+
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
