@@ -8,6 +8,7 @@
 //! element path, line and column. It also hardens the reader: DTDs and entity
 //! declarations are refused, and input size and nesting depth are capped ([`Limits`]).
 
+mod encoding;
 mod engine;
 pub mod lexical;
 pub mod pattern;
@@ -15,7 +16,7 @@ pub mod simple;
 pub mod tables;
 pub mod uri;
 
-use super::error::Errors;
+use super::error::{Error, ErrorKind, Errors};
 
 /// Resource limits for reading untrusted input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,5 +54,24 @@ pub struct Validated {
 /// Validate `input` against the OpenADR 2.0b schema (any global element may be the root,
 /// as with `xmllint --schema`). Returns every error found.
 pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
-    engine::validate(input, limits)
+    if input.len() > limits.max_size {
+        return Err(Errors(vec![Error {
+            path: String::new(),
+            line: 0,
+            column: 0,
+            kind: ErrorKind::TooLarge {
+                size: input.len(),
+                limit: limits.max_size,
+            },
+        }]));
+    }
+    match encoding::to_utf8(input) {
+        Ok(utf8) => engine::validate(&utf8, limits),
+        Err(m) => Err(Errors(vec![Error {
+            path: String::new(),
+            line: 1,
+            column: 1,
+            kind: ErrorKind::Syntax(m),
+        }])),
+    }
 }
