@@ -9,6 +9,7 @@
 //! - [`conformance`]: the 2.0b conformance rules the XSD cannot express.
 //! - [`sign`]: XML-DSig signing and verification, ReplayProtect, certificate fingerprints.
 //! - [`engine`]: the VEN and VTN protocol state machines; no I/O, driven by a [`engine::Clock`].
+//! - [`store`]: durable VTN state (SQLite by default, memory for tests).
 //! - [`transport`]: services, endpoints and the HTTP/XMPP transports.
 //! - [`cli`]: the `oadr` command-line tool, thin over the library.
 #![forbid(unsafe_code)]
@@ -18,5 +19,6 @@ pub mod conformance;
 pub mod engine;
 pub mod model;
 pub mod sign;
+pub mod store;
 pub mod transport;
 pub mod wire;

@@ -13,7 +13,6 @@ Both processes are stopped at the end. Linux only (/proc).
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys

@@ -6,6 +6,7 @@
 //! [`FakeClock`] instead of sleeping.
 
 pub mod ven;
+pub mod vtn;
 
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};

@@ -13,8 +13,9 @@ then stops the client. Exit status 0; 1 if registration failed; 2 on bad argumen
 Scenario (all optional, defaults in brackets):
 * Events: every event gets --opt [optIn]; logged as {"kind": "event", "event_id",
   "modification_number", "event_status", "signals": [...], "opt": ...}.
-* Reports: offers a TELEMETRY_USAGE report (powerReal, W, resource `meter-1`, 10 s minimum
-  sampling) fed by a simulated meter (1000.0, 1001.0, ...) [on; --no-reports off];
+* Reports: offers a TELEMETRY_USAGE report (powerReal, W, resource `meter-1`, minimum sampling
+  period --report-seconds [10]) fed by a simulated meter (1000.0, 1001.0, ...) [on; --no-reports
+  off]; OpenLEADR sends each sample when its cron job fires (aligned to the wall clock);
   --status-report adds TELEMETRY_STATUS (payloadFloat 1.0 = online).
 * Opt schedule: --opt-schedule-after S creates an availability opt (oadrCreateOpt with a
   vavailability of one hour starting in one hour) S seconds after registration, and cancels it
@@ -57,6 +58,8 @@ def build_args(argv):
     ap.add_argument("--opt", choices=["optIn", "optOut"], default="optIn")
     ap.add_argument("--no-reports", action="store_true")
     ap.add_argument("--status-report", action="store_true")
+    ap.add_argument("--report-seconds", type=float, default=10.0,
+                    help="minimum sampling period offered for the reports [10]")
     ap.add_argument("--opt-schedule-after", type=float)
     ap.add_argument("--cancel-registration-at-end", action="store_true")
     ap.add_argument("--log-xml", action="store_true", help="include the raw XML in message lines")
@@ -104,12 +107,13 @@ async def run(args):
         client.add_report(callback=lambda: float(next(meter)), resource_id="meter-1",
                           measurement="REAL_POWER", unit="W", report_specifier_id="ven-telemetry-usage",
                           r_id="meter-1-power", report_duration=timedelta(hours=1),
-                          sampling_rate=timedelta(seconds=10))
+                          sampling_rate=timedelta(seconds=args.report_seconds))
         if args.status_report:
             client.add_report(callback=lambda: 1.0, resource_id="meter-1", report_name="TELEMETRY_STATUS",
                               report_specifier_id="ven-telemetry-status", r_id="meter-1-status",
                               report_type="x-resourceStatus", reading_type="x-notApplicable",
-                              report_duration=timedelta(hours=1), sampling_rate=timedelta(seconds=10))
+                              report_duration=timedelta(hours=1),
+                              sampling_rate=timedelta(seconds=args.report_seconds))
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
