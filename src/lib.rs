@@ -11,6 +11,7 @@
 //! - [`engine`]: the VEN and VTN protocol state machines; no I/O, driven by a [`engine::Clock`].
 //! - [`store`]: durable VTN state (SQLite by default, memory for tests).
 //! - [`transport`]: services, endpoints and the HTTP/XMPP transports.
+//! - [`ven`]: the VEN runtime (registration, polling, events, reports, opts).
 //! - [`cli`]: the `oadr` command-line tool, thin over the library.
 #![forbid(unsafe_code)]
 
@@ -21,4 +22,5 @@ pub mod model;
 pub mod sign;
 pub mod store;
 pub mod transport;
+pub mod ven;
 pub mod wire;

@@ -248,7 +248,7 @@ pub mod lenient {
         d.deserialize_any(BoolVisitor)
     }
 
-    /// [`bool`] for an optional field.
+    /// [`prim@bool`] for an optional field.
     pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
         #[derive(serde::Deserialize)]
         struct Wrap(#[serde(deserialize_with = "bool")] bool);

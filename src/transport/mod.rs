@@ -3,6 +3,9 @@
 //! This module holds what every transport shares: the five 2.0b services and their HTTP
 //! endpoint paths (spec digest §1, §9.1.2).
 
+pub mod http_client;
+pub mod tls;
+
 use std::fmt;
 
 /// The path prefix of every 2.0b simple-HTTP endpoint (§9.1.2).

@@ -1,0 +1,166 @@
+//! The async loop that runs a [`VenEngine`] over a transport: sends what it asks for,
+//! feeds back replies, timers, handler answers and user commands. One exchange at a time,
+//! each in its own tracing span.
+
+use super::codec::Envelope;
+use super::sources::{self, EventHandler, NotificationHandler, ReportOffer};
+use super::{Command, VenRuntimeError};
+use crate::engine::ven::{Notification, Outgoing, Output, Registration, VenEngine};
+use crate::engine::Clock;
+use crate::model::OptType;
+use crate::transport::http_client::HttpClient;
+use bytes::Bytes;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+use tracing::Instrument;
+
+pub(crate) struct Driver {
+    pub engine: VenEngine,
+    pub client: HttpClient,
+    pub envelope: Envelope,
+    pub clock: Arc<dyn Clock>,
+    pub on_event: Option<EventHandler>,
+    pub on_notify: Option<NotificationHandler>,
+    pub offers: Vec<ReportOffer>,
+    pub state_file: Option<PathBuf>,
+    pub commands: mpsc::Receiver<Command>,
+    pub registration: watch::Sender<Option<Registration>>,
+}
+
+impl Driver {
+    pub async fn run(
+        mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<(), VenRuntimeError> {
+        tokio::pin!(shutdown);
+        let now = self.clock.now();
+        self.engine.start(now);
+        loop {
+            self.drain().await;
+            let sleep = match self.engine.next_timeout() {
+                Some(at) => (at - self.clock.now())
+                    .to_std()
+                    .unwrap_or(std::time::Duration::ZERO),
+                None => std::time::Duration::from_secs(3600),
+            };
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(sleep) => {
+                    let now = self.clock.now();
+                    self.engine.handle_timeout(now);
+                }
+                cmd = self.commands.recv() => match cmd {
+                    Some(Command::Shutdown) | None => break,
+                    Some(c) => self.command(c),
+                },
+            }
+        }
+        tracing::info!("VEN stopped");
+        Ok(())
+    }
+
+    fn command(&mut self, c: Command) {
+        let now = self.clock.now();
+        match c {
+            Command::CreateOpt(spec, reply) => {
+                let _ = reply.send(self.engine.create_opt(*spec, now));
+            }
+            Command::CancelOpt(id, reply) => {
+                let _ = reply.send(self.engine.cancel_opt(&id, now));
+            }
+            Command::CancelRegistration(reply) => {
+                let _ = reply.send(self.engine.cancel_registration(now));
+            }
+            Command::Shutdown => {}
+        }
+    }
+
+    /// Carry out every pending output (exchanges one after the other).
+    async fn drain(&mut self) {
+        while let Some(out) = self.engine.poll_output() {
+            match out {
+                Output::Send(o) => self.exchange(*o).await,
+                Output::Persist(reg) => {
+                    if let Some(path) = &self.state_file {
+                        if let Err(e) = super::state::save(path, reg.as_ref()) {
+                            tracing::error!(error = %e, "cannot write the state file");
+                        }
+                    }
+                    let _ = self.registration.send(reg);
+                }
+                Output::DecideEvent { event, modified } => {
+                    let id = event.event_descriptor.event_id.clone();
+                    let m = event.event_descriptor.modification_number;
+                    tracing::info!(event_id = %id, modification = m, modified, status = %event.event_descriptor.event_status, "event received");
+                    let opt = match &self.on_event {
+                        Some(h) => h(*event, modified).await,
+                        None => OptType::OptIn,
+                    };
+                    tracing::info!(event_id = %id, opt = %opt, "event answered");
+                    let now = self.clock.now();
+                    self.engine.decide_event(&id, m, opt, now);
+                }
+                Output::Read(req) => {
+                    let readings = sources::read(&self.offers, &req).await;
+                    let now = self.clock.now();
+                    self.engine.provide_readings(req.token, readings, now);
+                }
+                Output::Notify(n) => {
+                    log(&n);
+                    if let Some(h) = &self.on_notify {
+                        h(n).await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn exchange(&mut self, o: Outgoing) {
+        let span = tracing::info_span!(
+            "exchange",
+            service = %o.service,
+            message = o.message.message_type()
+        );
+        let now = self.clock.now();
+        let result = async {
+            let body = self.envelope.seal(&o.message).map_err(|e| e.to_string())?;
+            tracing::debug!(bytes = body.len(), "sending");
+            let reply = self
+                .client
+                .post(o.service, Bytes::from(body))
+                .await
+                .map_err(|e| e.to_string())?;
+            let msg = self
+                .envelope
+                .open(&reply, self.clock.now())
+                .map_err(|e| e.to_string())?;
+            tracing::debug!(reply = msg.message_type(), "received");
+            Ok::<_, String>(msg)
+        }
+        .instrument(span.clone())
+        .await;
+        let _g = span.enter();
+        match result {
+            Ok(msg) => self.engine.handle_reply(o.id, msg, self.clock.now()),
+            Err(e) => {
+                tracing::warn!(error = %e, "exchange failed");
+                self.engine.handle_failure(o.id, e, now);
+            }
+        }
+    }
+}
+
+/// Log notifications at a level matching their weight.
+fn log(n: &Notification) {
+    match n {
+        Notification::Registered(r) => {
+            tracing::info!(ven_id = %r.ven_id, registration_id = %r.registration_id, vtn_id = %r.vtn_id, poll_freq = ?r.poll_freq.map(|d| d.to_string()), "registered")
+        }
+        Notification::RegistrationFailed { .. }
+        | Notification::VtnError { .. }
+        | Notification::ExchangeFailed { .. }
+        | Notification::Unexpected { .. } => tracing::warn!(?n),
+        _ => tracing::info!(?n),
+    }
+}
