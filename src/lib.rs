@@ -12,6 +12,7 @@
 //! - [`store`]: durable VTN state (SQLite by default, memory for tests).
 //! - [`transport`]: services, endpoints and the HTTP/XMPP transports.
 //! - [`ven`]: the VEN runtime (registration, polling, events, reports, opts).
+//! - [`vtn`]: the VTN runtime (engine + store + transports + admin API).
 //! - [`cli`]: the `oadr` command-line tool, thin over the library.
 #![forbid(unsafe_code)]
 
@@ -23,4 +24,5 @@ pub mod sign;
 pub mod store;
 pub mod transport;
 pub mod ven;
+pub mod vtn;
 pub mod wire;

@@ -4,9 +4,11 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod admin;
 pub mod codec;
 pub mod security;
 pub mod validate;
+pub mod vtn;
 
 /// Exit code for usage and I/O errors (the `oadr validate` contract).
 pub const EXIT_USAGE: u8 = 2;
@@ -33,6 +35,14 @@ pub enum Command {
     Verify(security::VerifyArgs),
     /// Print a certificate's OpenADR fingerprint (OpenLEADR's format).
     Fingerprint(security::FingerprintArgs),
+    /// Run a VTN: OpenADR endpoints and an admin API.
+    Vtn(vtn::VtnArgs),
+    /// Create, list or cancel events on a running VTN (admin API).
+    #[command(subcommand)]
+    Event(admin::EventCommand),
+    /// List the VENs of a running VTN (admin API).
+    #[command(subcommand)]
+    Vens(admin::VensCommand),
 }
 
 /// Run a parsed command line.
@@ -44,6 +54,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Sign(a) => security::sign(a),
         Command::Verify(a) => security::verify(a),
         Command::Fingerprint(a) => security::fingerprint(a),
+        Command::Vtn(a) => vtn::run(a),
+        Command::Event(c) => admin::event(c),
+        Command::Vens(c) => admin::vens(c),
     }
 }
 

@@ -79,13 +79,110 @@ impl CodecError {
     }
 }
 
+/// Deepest element nesting [`from_xml`] accepts (the root is depth 1). Real 2.0b messages
+/// stay below 30; the generated deserializer recurses into `xs:any` content, so the cap is
+/// what keeps hostile input from exhausting the stack.
+pub const MAX_DEPTH: usize = 64;
+
 /// Decode an `oadr:oadrPayload` document.
 ///
-/// Any namespace prefixes, including default namespaces, are accepted. Content after the root
-/// element other than whitespace, comments and processing instructions is rejected.
+/// Any namespace prefixes, including default namespaces, are accepted; UTF-8 (with or without
+/// BOM), UTF-16 with BOM and the encodings quick-xml knows from the XML declaration
+/// (ISO-8859-1, ...) are read. DOCTYPE declarations and nesting deeper than [`MAX_DEPTH`] are
+/// refused before decoding.
 pub fn from_xml(xml: &[u8]) -> Result<OadrPayload, CodecError> {
+    let xml = utf16_to_utf8(xml);
+    precheck(&xml, MAX_DEPTH)?;
+    from_xml_prechecked(&xml)
+}
+
+/// [`from_xml`] without the DOCTYPE/depth pre-scan and UTF-16 transcoding, for callers that
+/// have already run a scan enforcing both (`wire::decode`'s validator).
+pub(crate) fn from_xml_prechecked(xml: &[u8]) -> Result<OadrPayload, CodecError> {
     let mut reader = SliceReader::from_bytes(xml).with_error_info();
     OadrPayload::deserialize(&mut reader).map_err(|e| CodecError::decode(xml, &e))
+}
+
+/// quick-xml reads ASCII-compatible encodings only: transcode UTF-16 (recognised by its BOM)
+/// to UTF-8, and blank out the declaration's `encoding` pseudo-attribute so that it is not
+/// applied a second time. Other input is borrowed unchanged.
+fn utf16_to_utf8(xml: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let Some((encoding, _)) = encoding_rs::Encoding::for_bom(xml) else {
+        return xml.into();
+    };
+    if encoding == encoding_rs::UTF_8 {
+        return xml.into();
+    }
+    let (text, _, _) = encoding.decode(xml);
+    let mut bytes = text.into_owned().into_bytes();
+    if bytes.starts_with(b"<?xml") {
+        let end = bytes.windows(2).position(|w| w == b"?>").unwrap_or(0);
+        if let Some(at) = find(&bytes[..end], b"encoding") {
+            let quote_at = bytes[at..end]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\'')
+                .map(|i| at + i);
+            if let Some(q) = quote_at {
+                let close = bytes[q + 1..end].iter().position(|&b| b == bytes[q]);
+                if let Some(c) = close {
+                    bytes[at..q + 1 + c + 1].fill(b' ');
+                }
+            }
+        }
+    }
+    bytes.into()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// One cheap pass over the events: refuse DOCTYPE (DTDs and entity declarations) and nesting
+/// deeper than `max_depth`. Well-formedness errors are left to the deserializer.
+fn precheck(xml: &[u8], max_depth: usize) -> Result<(), CodecError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut stack: Vec<Vec<u8>> = Vec::new();
+    let fail = |pos: u64, stack: &[Vec<u8>], message: String| {
+        let (line, column) = line_column(xml, usize::try_from(pos).unwrap_or(usize::MAX));
+        let names: Vec<String> = stack
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .collect();
+        CodecError::Decode {
+            path: element_path(&names),
+            line,
+            column,
+            message,
+        }
+    };
+    loop {
+        let pos = reader.buffer_position();
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                if stack.len() >= max_depth {
+                    return Err(fail(
+                        pos,
+                        &stack,
+                        format!("element nesting exceeds the depth limit of {max_depth}"),
+                    ));
+                }
+                stack.push(e.name().as_ref().to_vec());
+            }
+            Ok(Event::End(_)) => {
+                stack.pop();
+            }
+            Ok(Event::DocType(_)) => {
+                return Err(fail(
+                    pos,
+                    &stack,
+                    "DOCTYPE declarations (DTDs, entity declarations) are refused".to_owned(),
+                ));
+            }
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
 }
 
 /// Encode a payload as a UTF-8 XML document with an XML declaration and the customary
@@ -99,7 +196,45 @@ pub fn to_xml(payload: &OadrPayload) -> Result<Vec<u8>, CodecError> {
         .map_err(|e| CodecError::Encode {
             message: message(&e.kind),
         })?;
-    Ok(writer.into_inner())
+    let mut out = writer.into_inner();
+    declare_xsi(&mut out);
+    xsd_infinity(&mut out);
+    Ok(out)
+}
+
+/// Rust writes infinite floats as `inf`/`-inf`; xs:float and xs:double spell them `INF` and
+/// `-INF` (`NaN` is already right). The writer emits no whitespace around values, so a whole
+/// text node or attribute value is matched. Caveat: a string-typed value that is exactly `inf`
+/// would be upper-cased too (no OpenADR enumeration or ID convention uses that spelling).
+fn xsd_infinity(out: &mut [u8]) {
+    const PAIRS: [(&[u8], &[u8]); 4] = [
+        (b">inf<", b">INF<"),
+        (b">-inf<", b">-INF<"),
+        (b"=\"inf\"", b"=\"INF\""),
+        (b"=\"-inf\"", b"=\"-INF\""),
+    ];
+    for (from, to) in PAIRS {
+        let mut start = 0;
+        while let Some(i) = find(&out[start..], from) {
+            let at = start + i;
+            out[at..at + from.len()].copy_from_slice(to);
+            start = at + from.len();
+        }
+    }
+}
+
+/// xsd-parser declares the schema namespaces on the root but not `xsi`, although `xsi:nil`
+/// and `xsi:type` read from the input are written back: declare it on the root when used.
+fn declare_xsi(out: &mut Vec<u8>) {
+    const XSI: &[u8] = b" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+    let root = b"<oadr:oadrPayload";
+    if find(out, b" xsi:").is_none() || find(out, b"xmlns:xsi=").is_some() {
+        return;
+    }
+    if let Some(at) = find(out, root) {
+        let at = at + root.len();
+        out.splice(at..at, XSI.iter().copied());
+    }
 }
 
 /// 1-based line and column of byte offset `pos` in `input` (clamped to the input).

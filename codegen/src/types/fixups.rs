@@ -2,14 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use xsd_parser::models::meta::MetaTypeVariant;
-use xsd_parser::MetaTypes;
+use xsd_parser::models::meta::{AttributeMetaVariant, MetaTypeVariant};
+use xsd_parser::models::schema::xs::FormChoiceType;
+use xsd_parser::{IdentType, MetaTypes};
 
 use crate::GenError;
 
 /// Apply every fix-up.
 pub fn apply(types: &mut MetaTypes) -> Result<(), GenError> {
     case_colliding_variants(types);
+    global_attributes_are_qualified(types);
     Ok(())
 }
 
@@ -56,4 +58,24 @@ fn upper_camel(value: &str) -> String {
         }
     }
     out
+}
+
+/// An attribute used by `ref` (`gml:id`, `xml:lang`, `xml:base`, `oadr:Id`...) is a global
+/// attribute, and global attributes are always namespace-qualified (XSD 1.0 §3.2.2).
+/// xsd-parser 1.5 gives them the referencing schema's `attributeFormDefault` instead, so its
+/// serializer wrote `id=` for `gml:id=`, which libxml2 rightly rejects. The deserializer
+/// already matched them by namespace.
+fn global_attributes_are_qualified(types: &mut MetaTypes) {
+    for ty in types.items.values_mut() {
+        let MetaTypeVariant::ComplexType(meta) = &mut ty.variant else {
+            continue;
+        };
+        for attribute in meta.attributes.iter_mut() {
+            if let AttributeMetaVariant::Type(ident) = &attribute.variant {
+                if ident.type_ == IdentType::Attribute {
+                    attribute.form = FormChoiceType::Qualified;
+                }
+            }
+        }
+    }
 }

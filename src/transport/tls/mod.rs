@@ -8,6 +8,7 @@
 //! verified, whatever the trust decision.
 
 pub mod client;
+pub mod server;
 
 use crate::sign::Fingerprint;
 use rustls::pki_types::pem::PemObject;

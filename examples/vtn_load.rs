@@ -1,0 +1,236 @@
+//! Load generator for `bench/vtn_load.sh`: N simulated VENs polling a VTN over loopback.
+//!
+//!     vtn_load run --url http://127.0.0.1:8080 --vens 1000 --concurrency 64 --seconds 5 [--codec json|xml]
+//!     vtn_load bare 127.0.0.1:8090      # a bare hyper server answering a fixed body (the ceiling)
+//!
+//! `run` registers --vens VENs (oadrCreatePartyRegistration), then --concurrency threads, each
+//! with one keep-alive connection, send oadrPoll for the VENs in turn for --seconds, and print
+//! one JSON line: polls/s, p50/p99 latency (µs), errors. Bounded in count and time.
+
+use oadr::model::{CreatePartyRegistration, Message, Poll};
+use oadr::vtn::codec::{Codec, JsonCodec};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn codec(name: &str) -> Arc<dyn Codec> {
+    match name {
+        "json" => Arc::new(JsonCodec),
+        other => {
+            eprintln!("unknown codec {other:?}");
+            std::process::exit(2)
+        }
+    }
+}
+
+struct Conn {
+    host: String,
+    r: BufReader<TcpStream>,
+    w: TcpStream,
+}
+
+impl Conn {
+    fn open(host: &str) -> std::io::Result<Conn> {
+        let s = TcpStream::connect(host)?;
+        s.set_nodelay(true)?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
+        Ok(Conn {
+            host: host.to_owned(),
+            r: BufReader::new(s.try_clone()?),
+            w: s,
+        })
+    }
+
+    fn post(&mut self, path: &str, ctype: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
+            self.host,
+            body.len()
+        );
+        self.w.write_all(head.as_bytes())?;
+        self.w.write_all(body)?;
+        let mut line = String::new();
+        self.r.read_line(&mut line)?;
+        let status = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut len = 0usize;
+        loop {
+            line.clear();
+            self.r.read_line(&mut line)?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0u8; len];
+        self.r.read_exact(&mut body)?;
+        Ok((status, body))
+    }
+}
+
+fn arg(args: &[String], name: &str, default: &str) -> String {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| default.to_owned())
+}
+
+fn run(args: &[String]) {
+    let url = arg(args, "--url", "http://127.0.0.1:8080");
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let vens: usize = arg(args, "--vens", "1000").parse().unwrap_or(1000);
+    let conc: usize = arg(args, "--concurrency", "16").parse().unwrap_or(16);
+    let secs: f64 = arg(args, "--seconds", "5").parse().unwrap_or(5.0);
+    let bare = args.iter().any(|a| a == "--bare");
+    let codec = codec(&arg(args, "--codec", "json"));
+    let prefix = "/OpenADR2/Simple/2.0b";
+    let mut ids = Vec::with_capacity(vens);
+    if bare {
+        ids = (0..vens).map(|i| format!("ven-{i}")).collect();
+    } else {
+        let mut c = Conn::open(&host).expect("connect");
+        for i in 0..vens {
+            let m = Message::from(CreatePartyRegistration::pull(
+                format!("r{i}"),
+                format!("load-{i}"),
+            ));
+            let (st, body) = c
+                .post(
+                    &format!("{prefix}/EiRegisterParty"),
+                    codec.content_type(),
+                    &codec.encode(&m).unwrap(),
+                )
+                .expect("register");
+            let id = match codec.decode(&body) {
+                Ok(Message::CreatedPartyRegistration(r)) if st == 200 => r.ven_id,
+                other => panic!("registration failed: {st} {other:?}"),
+            };
+            ids.push(id.unwrap_or_default());
+        }
+    }
+    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
+        ids.iter()
+            .map(|v| {
+                codec
+                    .encode(&Message::from(Poll { ven_id: v.clone() }))
+                    .unwrap()
+            })
+            .collect(),
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let errors = Arc::new(AtomicU64::new(0));
+    let ctype = codec.content_type();
+    let threads: Vec<_> = (0..conc)
+        .map(|t| {
+            let (host, bodies, stop, errors) =
+                (host.clone(), bodies.clone(), stop.clone(), errors.clone());
+            std::thread::spawn(move || {
+                let mut lat = Vec::with_capacity(100_000);
+                let mut c = Conn::open(&host).expect("connect");
+                let mut i = t;
+                while !stop.load(Ordering::Relaxed) && lat.len() < 5_000_000 {
+                    let t0 = Instant::now();
+                    match c.post(
+                        &format!("{prefix}/OadrPoll"),
+                        ctype,
+                        &bodies[i % bodies.len()],
+                    ) {
+                        Ok((200, _)) => lat.push(t0.elapsed().as_micros() as u64),
+                        _ => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                            match Conn::open(&host) {
+                                Ok(n) => c = n,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    i += conc;
+                }
+                lat
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    stop.store(true, Ordering::Relaxed);
+    let mut all: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap_or_default())
+        .collect();
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    println!(
+        "{{\"vens\": {vens}, \"concurrency\": {conc}, \"polls\": {}, \"polls_per_s\": {:.0}, \"p50_us\": {}, \"p99_us\": {}, \"errors\": {}}}",
+        all.len(),
+        all.len() as f64 / elapsed,
+        pct(0.50),
+        pct(0.99),
+        errors.load(Ordering::Relaxed)
+    );
+}
+
+struct Fixed(Vec<u8>);
+
+impl oadr::transport::http_server::HttpHandler for Fixed {
+    fn handle(
+        &self,
+        _r: oadr::transport::http_server::HttpRequest,
+    ) -> oadr::transport::http_server::HttpResponse {
+        oadr::transport::http_server::HttpResponse {
+            status: 200,
+            content_type: "application/json",
+            body: self.0.clone(),
+        }
+    }
+}
+
+fn bare(addr: &str) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let body = br#"{"message_type":"oadrResponse","payload":{"response":{"response_code":200,"response_description":"OK","request_id":""},"ven_id":"ven-0"}}"#.to_vec();
+    rt.block_on(async {
+        let l = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        let (_s, rx) = oadr::transport::http_server::Shutdown::new();
+        oadr::transport::http_server::serve(
+            l,
+            None,
+            Arc::new(Fixed(body)),
+            oadr::transport::http_server::Limits::default(),
+            rx,
+        )
+        .await;
+    });
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("run") => run(&args[2..]),
+        Some("bare") => bare(args.get(2).map(String::as_str).unwrap_or("127.0.0.1:8090")),
+        _ => {
+            eprintln!("usage: vtn_load run --url URL [--vens N] [--concurrency C] [--seconds S] [--codec json] [--bare] | vtn_load bare ADDR");
+            std::process::exit(2);
+        }
+    }
+}
