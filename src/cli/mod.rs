@@ -63,9 +63,3 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Vens(c) => admin::vens(c),
     }
 }
-
-/// Placeholder for a subcommand whose library layer is not built yet.
-pub(crate) fn unavailable(what: &str) -> ExitCode {
-    eprintln!("oadr {what}: not available in this build yet");
-    ExitCode::from(EXIT_USAGE)
-}

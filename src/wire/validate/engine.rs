@@ -228,7 +228,8 @@ impl<'a> Validator<'a> {
                 Event::GeneralRef(g) => {
                     let c = match g.resolve_char_ref() {
                         Ok(Some(c)) => c,
-                        Ok(None) => match g.as_ref() {
+                        // `&[u8]` spelled out: with winnow linked (via toml), `as_ref` alone is ambiguous.
+                        Ok(None) => match AsRef::<[u8]>::as_ref(&*g) {
                             b"lt" => '<',
                             b"gt" => '>',
                             b"amp" => '&',
