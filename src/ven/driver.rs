@@ -131,18 +131,22 @@ impl Driver {
                 .post(o.service, Bytes::from(body))
                 .await
                 .map_err(|e| e.to_string())?;
+            if reply.is_empty() {
+                return Ok(None);
+            }
             let msg = self
                 .envelope
                 .open(&reply, self.clock.now())
                 .map_err(|e| e.to_string())?;
             tracing::debug!(reply = msg.message_type(), "received");
-            Ok::<_, String>(msg)
+            Ok::<_, String>(Some(msg))
         }
         .instrument(span.clone())
         .await;
         let _g = span.enter();
         match result {
-            Ok(msg) => self.engine.handle_reply(o.id, msg, self.clock.now()),
+            Ok(Some(msg)) => self.engine.handle_reply(o.id, msg, self.clock.now()),
+            Ok(None) => self.engine.handle_empty_reply(o.id, self.clock.now()),
             Err(e) => {
                 tracing::warn!(error = %e, "exchange failed");
                 self.engine.handle_failure(o.id, e, now);

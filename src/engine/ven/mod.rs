@@ -539,6 +539,18 @@ impl VenEngine {
         }
     }
 
+    /// Exchange `id` got an empty HTTP 200 body. OpenLEADR answers a VEN's oadrResponse
+    /// that way; for any other payload it is a failure.
+    pub fn handle_empty_reply(&mut self, id: ExchangeId, now: DateTime<Utc>) {
+        match self.pending.get(&id) {
+            Some(Pending::Answer(_)) => {
+                self.pending.remove(&id);
+            }
+            Some(_) => self.handle_failure(id, "empty reply".into(), now),
+            None => {}
+        }
+    }
+
     /// A VTN-initiated payload pushed to the VEN (push mode, XMPP). Returns the payload to
     /// answer with in the same exchange; follow-ups (oadrCreatedEvent, the re-registration)
     /// come out as [`Output::Send`].

@@ -166,7 +166,7 @@ fn default_poll_interval_applies_without_a_requested_frequency() {
     h.advance(gap);
     let p = h.take("oadrPoll");
     let now = h.now();
-    h.e.handle_failure(p.id, "timeout".into(), now);
+    h.e.handle_empty_reply(p.id, now);
     h.drain();
     assert!(h.has_note(|n| matches!(
         n,
@@ -201,7 +201,11 @@ fn vtn_request_reregistration_is_acknowledged_then_registers_again() {
         (r.response.response_code, r.ven_id.as_deref()),
         (ResponseCode::OK, Some("ven-1"))
     );
-    h.ok(ack.id);
+    // OpenLEADR answers an oadrResponse with an empty body: not a failure.
+    let now = h.now();
+    h.e.handle_empty_reply(ack.id, now);
+    h.drain();
+    assert!(!h.has_note(|n| matches!(n, Notification::ExchangeFailed { .. })));
     let c = h.take("oadrCreatePartyRegistration");
     let Message::CreatePartyRegistration(cp) = &c.message else {
         unreachable!()

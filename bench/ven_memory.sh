@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Resident memory of an idle `oadr ven` after registration, beside an OpenLEADR 0.5.36 VEN
+# doing the same (one TELEMETRY_USAGE report, polling), measured in one run against one
+# OpenLEADR VTN on 127.0.0.1. Target (issue 5): oadr ven ≤ 8 MiB.
+#
+#   OADR_PYTHON=.venv/bin/python bench/ven_memory.sh [IDLE_SECONDS] [SAMPLES]
+#
+# Prints one JSON line per VEN and a ratio line. Linux only (/proc). Every process started
+# here is stopped on exit.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PY="${OADR_PYTHON:-$ROOT/.venv/bin/python}"
+IDLE="${1:-10}"
+SAMPLES="${2:-5}"
+TMP="$(mktemp -d)"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+(cd "$ROOT" && cargo build --release --quiet --bin oadr)
+OADR="$ROOT/target/release/oadr"
+
+# One OpenLEADR VTN, no events, reports requested, 10 s poll frequency (OpenLEADR's default).
+(cd "$ROOT/tests/interop" && exec "$PY" openleadr_vtn.py --port 0 --duration $((IDLE * 4 + 120)) \
+  --no-event --poll-freq 10 >"$TMP/vtn.log" 2>/dev/null) &
+PIDS+=($!)
+for _ in $(seq 300); do grep -q '"listening"' "$TMP/vtn.log" 2>/dev/null && break; sleep 0.1; done
+URL="$("$PY" -c 'import json,sys
+for l in open(sys.argv[1]):
+    o=json.loads(l)
+    if o["kind"]=="listening": print(o["url"]); break' "$TMP/vtn.log")"
+[ -n "$URL" ] || { echo "VTN did not start" >&2; exit 1; }
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+measure() { # name pid
+  local name="$1" pid="$2" samples=()
+  for _ in $(seq 300); do
+    grep '"kind": "registered"' "$TMP/vtn.log" | grep -q "\"ven_name\": \"$name\"" && break
+    sleep 0.1
+  done
+  grep '"kind": "registered"' "$TMP/vtn.log" | grep -q "\"ven_name\": \"$name\"" \
+    || { echo "$name did not register" >&2; exit 1; }
+  sleep "$IDLE"
+  for _ in $(seq "$SAMPLES"); do samples+=("$(rss_kib "$pid")"); sleep 1; done
+  printf '%s\n' "${samples[@]}" | sort -n | awk -v n="$name" '
+    {a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "{\"ven\": \"%s\", \"rss_kib_median\": %d, \"rss_mib_median\": %.2f}\n", n, m, m/1024}'
+}
+
+RUST_LOG=warn "$OADR" ven --vtn-url "$URL" --ven-name oadr-bench --state "$TMP/state.json" \
+  >"$TMP/oadr.log" 2>&1 &
+OADR_PID=$!; PIDS+=($OADR_PID)
+OADR_LINE="$(measure oadr-bench "$OADR_PID")"
+echo "$OADR_LINE"
+
+(cd "$ROOT/tests/interop" && exec "$PY" openleadr_ven.py --vtn-url "$URL" --ven-name openleadr-bench \
+  --duration $((IDLE * 2 + 60)) >"$TMP/py.log" 2>/dev/null) &
+PY_PID=$!; PIDS+=($PY_PID)
+PY_LINE="$(measure openleadr-bench "$PY_PID")"
+echo "$PY_LINE"
+
+"$PY" - "$OADR_LINE" "$PY_LINE" <<'PYEOF'
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(json.dumps({"ratio_openleadr_over_oadr": round(b["rss_kib_median"] / a["rss_kib_median"], 1),
+                  "oadr_target_mib": 8, "oadr_within_target": a["rss_mib_median"] <= 8}))
+PYEOF
