@@ -477,8 +477,8 @@ pub struct DistributeEvent {
     /// `ei:vtnID`.
     #[serde(deserialize_with = "lenient::string")]
     pub vtn_id: String,
-    /// `oadr:oadrEvent`s.
-    #[serde(default)]
+    /// `oadr:oadrEvent`s (JSON: absent when there are none, as in OpenLEADR).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
 }
 

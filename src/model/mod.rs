@@ -21,6 +21,9 @@ pub mod report;
 pub mod targets;
 pub mod tokens;
 pub mod units;
+mod wire;
+
+pub use wire::{decode, decode_with_wire, encode, ModelError};
 
 pub use common::{EiResponse, ResponseCode};
 pub use duration::{Duration, DurationError};
@@ -37,10 +40,10 @@ pub use registration::{
     Service, ServiceSpecificInfo, Transport,
 };
 pub use report::{
-    CancelReport, CanceledReport, CreateReport, CreatedReport, LoadControlState, LoadControlValue,
-    PendingReport, RegisterReport, RegisteredReport, Report, ReportDescription, ReportInterval,
-    ReportPayload, ReportRequest, ReportSpecifier, ReportValue, ResourceStatus, SamplingRate,
-    SpecifierPayload, UpdateReport, UpdatedReport,
+    CancelReport, CanceledReport, CreateReport, CreatedReport, GreenButtonPayload,
+    LoadControlState, LoadControlValue, PendingReport, RegisterReport, RegisteredReport, Report,
+    ReportDescription, ReportInterval, ReportPayload, ReportRequest, ReportSpecifier, ReportValue,
+    ResourceStatus, SamplingRate, SpecifierPayload, UpdateReport, UpdatedReport,
 };
 pub use targets::{Area, Asset, FeatureCollection, Node, Targets, TransportInterface};
 pub use tokens::{

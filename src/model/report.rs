@@ -235,9 +235,21 @@ pub struct ReportInterval {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<u32>,
     /// `oadr:oadrReportPayload`s (JSON `report_payload`: a dict for one, a list for several).
-    #[serde(rename = "report_payload", with = "lenient::one_or_many")]
+    #[serde(
+        rename = "report_payload",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "lenient::one_or_many"
+    )]
     pub report_payloads: Vec<ReportPayload>,
+    /// `oadr:oadrGBPayload`s (Green Button Atom feeds). They have no native model and no
+    /// JSON form; they are kept as wire values so that model → wire is lossless.
+    #[serde(skip)]
+    pub green_button: Vec<GreenButtonPayload>,
 }
+
+/// An `oadr:oadrGBPayload` kept as its wire value (an `atom:feed`).
+pub type GreenButtonPayload = crate::wire::generated::oadr::OadrGbPayload;
 
 /// `oadr:oadrReport`: metadata (in oadrRegisterReport) or data (in oadrUpdateReport).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -342,6 +354,7 @@ impl Report {
                 duration,
                 uid: None,
                 report_payloads: payloads,
+                green_button: Vec::new(),
             });
         self
     }
@@ -442,7 +455,7 @@ pub struct RegisterReport {
     #[serde(deserialize_with = "lenient::string_or_null")]
     pub request_id: String,
     /// `oadr:oadrReport`s (metadata).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reports: Vec<Report>,
     /// `ei:venID`.
     #[serde(
@@ -518,7 +531,7 @@ pub struct UpdateReport {
     #[serde(deserialize_with = "lenient::string_or_null")]
     pub request_id: String,
     /// `oadr:oadrReport`s (data).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reports: Vec<Report>,
     /// `ei:venID`.
     #[serde(

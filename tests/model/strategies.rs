@@ -42,11 +42,12 @@ pub fn duration() -> BoxedStrategy<Duration> {
             0u32..70,
             0u32..70
         )
-            .prop_map(|(neg, y, mo, w, d, h, mi, s)| Duration {
+            .prop_map(|(neg, y, mo, _weeks, d, h, mi, s)| Duration {
                 negative: neg,
                 years: y,
                 months: mo,
-                weeks: w,
+                // weeks are written as days on the wire (no PnW in the xcal pattern)
+                weeks: 0,
                 days: d,
                 hours: h,
                 minutes: mi,
@@ -101,7 +102,8 @@ pub fn targets() -> BoxedStrategy<Targets> {
     let node = || id().prop_map(|node| Node { node });
     let asset = || id().prop_map(|mrid| Asset { mrid });
     let area = || {
-        (of(id()), of(id()), vec(-180i32..180, 1..6)).prop_map(|(id, polygon_id, p)| Area {
+        let xml_id = || "[A-Za-z][A-Za-z0-9_-]{0,8}";
+        (of(xml_id()), of(xml_id()), vec(-180i32..180, 1..6)).prop_map(|(id, polygon_id, p)| Area {
             feature_collection: FeatureCollection {
                 id,
                 polygon_id,
@@ -155,13 +157,26 @@ pub fn item_base() -> BoxedStrategy<ItemBase> {
         of(token(SiScaleCode::ALL)),
         of((0u32..400, 0u32..1000, any::<bool>())),
         of(float()),
+        0usize..3,
     )
-        .prop_map(|(kind, d, u, scale, pa, pf)| {
+        .prop_map(|(kind, d, u, scale, pa, pf, pick)| {
             let pulse = kind == ItemKind::PulseCount;
+            let description = match kind.fixed_description() {
+                Some(f) => f.to_owned(),
+                None if kind.is_currency() => {
+                    ["currency", "currencyPerKW", "currencyPerKWh"][pick].to_owned()
+                }
+                None => d,
+            };
+            let unit = match kind.allowed_units() {
+                Some(units) => units[pick % units.len()].to_owned(),
+                None if kind.is_currency() => ["USD", "EUR", "JPY"][pick].to_owned(),
+                None => u,
+            };
             ItemBase {
                 name: kind,
-                description: d,
-                unit: u,
+                description,
+                unit,
                 scale: if pulse {
                     None
                 } else {
@@ -411,6 +426,7 @@ pub fn report() -> BoxedStrategy<Report> {
             duration,
             uid,
             report_payloads: p,
+            green_button: Vec::new(),
         });
     (
         (of(time()), of(duration()), of(vec(iv, 1..3)), of(id())),

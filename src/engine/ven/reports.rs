@@ -555,6 +555,7 @@ fn pack(
                         data_quality: None,
                     })
                     .collect(),
+                green_button: Vec::new(),
             }
         })
         .collect()
