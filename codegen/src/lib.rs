@@ -9,6 +9,7 @@
 
 pub mod output;
 pub mod types;
+pub mod validator;
 
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,9 @@ pub enum GenError {
         /// The parse error.
         source: syn::Error,
     },
+    /// The validator tables could not be compiled from the schema set.
+    #[error("validator tables: {0}")]
+    Validator(String),
     /// Writing an output file failed.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -99,5 +103,6 @@ impl SchemaSet {
 pub fn generate(xsd_dir: &Path, out_dir: &Path) -> Result<(), GenError> {
     let set = SchemaSet::load(xsd_dir)?;
     types::emit(&set, out_dir)?;
+    validator::generate(&set.schemas, out_dir).map_err(GenError::Validator)?;
     Ok(())
 }

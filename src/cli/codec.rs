@@ -1,6 +1,14 @@
 //! `oadr decode PATH` and `oadr encode PATH.json`.
+//!
+//! `decode` prints `{"message_type": "oadrDistributeEvent", "payload": {...}}`, the model's
+//! JSON (OpenLEADR's dict form, see `oadr::model`). `encode` reads that JSON and prints the
+//! XML message. Errors use `oadr validate`'s plain form on stderr,
+//! `PATH: invalid: <element path>: <message> [<response code>]`; exit status 1 for invalid
+//! input, 2 for usage and I/O errors.
 
-use std::path::PathBuf;
+use crate::model::{self, Message};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -15,10 +23,95 @@ pub struct EncodeArgs {
     pub path: PathBuf,
 }
 
-pub fn decode(_args: DecodeArgs) -> ExitCode {
-    super::unavailable("decode")
+fn read_input(path: &Path) -> Result<Vec<u8>, ExitCode> {
+    let result = if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map(|_| buf)
+    } else {
+        std::fs::read(path)
+    };
+    result.map_err(|e| {
+        eprintln!("{}: {e}", path.display());
+        ExitCode::from(super::EXIT_USAGE)
+    })
 }
 
-pub fn encode(_args: EncodeArgs) -> ExitCode {
-    super::unavailable("encode")
+fn invalid(path: &Path, err: &model::ModelError) -> ExitCode {
+    eprintln!(
+        "{}: invalid: {} [{}]",
+        path.display(),
+        err,
+        err.response_code()
+    );
+    ExitCode::from(1)
+}
+
+fn emit(bytes: &[u8]) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stdout: {e}");
+            ExitCode::from(super::EXIT_USAGE)
+        }
+    }
+}
+
+pub fn decode(args: DecodeArgs) -> ExitCode {
+    let bytes = match read_input(&args.path) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let message = match model::decode(&bytes) {
+        Ok(m) => m,
+        Err(e) => return invalid(&args.path, &e),
+    };
+    match serde_json::to_vec_pretty(&message) {
+        Ok(mut json) => {
+            json.push(b'\n');
+            emit(&json)
+        }
+        Err(e) => {
+            eprintln!("{}: cannot write JSON: {e}", args.path.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn encode(args: EncodeArgs) -> ExitCode {
+    let bytes = match read_input(&args.path) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let message: Message = match serde_json::from_slice(&bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!(
+                "{}: invalid: / (line {}, column {}): {e} [454]",
+                args.path.display(),
+                e.line(),
+                e.column()
+            );
+            return ExitCode::from(1);
+        }
+    };
+    let xml = match model::encode(&message) {
+        Ok(x) => x,
+        Err(e) => return invalid(&args.path, &e),
+    };
+    // Read the output back before printing it: what we print must decode to the same model.
+    match model::decode(&xml) {
+        Ok(back) if serde_json::to_value(&back).ok() == serde_json::to_value(&message).ok() => {}
+        Ok(_) => {
+            eprintln!(
+                "{}: invalid: the encoded message does not read back as the input [454]",
+                args.path.display()
+            );
+            return ExitCode::from(1);
+        }
+        Err(e) => return invalid(&args.path, &e),
+    }
+    let mut xml = xml;
+    xml.push(b'\n');
+    emit(&xml)
 }

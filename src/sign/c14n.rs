@@ -190,16 +190,13 @@ type Binding<'a> = (&'a str, &'a str);
 /// Canonicalize the subtree rooted at element `apex` into `out`, as the document subset
 /// made of `apex` and its descendants (XML-DSig same-document reference semantics).
 pub(crate) fn write_subtree(apex: Node<'_, '_>, method: &Method, out: &mut Vec<u8>) {
-    // One frame per open element: the namespace bindings rendered on output ancestors.
-    let mut rendered: Vec<Vec<Binding<'_>>> = Vec::new();
+    let mut st = Scratch::default();
     let mut node = apex;
     loop {
         // Open `node`.
         match node.node_type() {
             NodeType::Element => {
-                let parent: &[Binding<'_>] = rendered.last().map(Vec::as_slice).unwrap_or(&[]);
-                let frame = open_tag(node, node == apex, method, parent, out);
-                rendered.push(frame);
+                open_tag(node, node == apex, method, &mut st, out);
                 if let Some(child) = node.first_child() {
                     node = child;
                     continue;
@@ -213,7 +210,8 @@ pub(crate) fn write_subtree(apex: Node<'_, '_>, method: &Method, out: &mut Vec<u
         // Close `node` and its finished ancestors, then move to the next sibling.
         loop {
             if node.is_element() {
-                rendered.pop();
+                let mark = st.marks.pop().unwrap_or(0);
+                st.rendered.truncate(mark);
                 out.extend_from_slice(b"</");
                 out.extend_from_slice(qname(node).as_bytes());
                 out.push(b'>');
@@ -229,6 +227,39 @@ pub(crate) fn write_subtree(apex: Node<'_, '_>, method: &Method, out: &mut Vec<u
                 Some(p) => node = p,
                 None => return,
             }
+        }
+    }
+}
+
+/// Buffers reused across the elements of one canonicalization.
+#[derive(Default)]
+struct Scratch<'a> {
+    /// Namespace bindings rendered on the open output ancestors, innermost last.
+    rendered: Vec<Binding<'a>>,
+    /// Length of `rendered` before each open element.
+    marks: Vec<usize>,
+    decls: Vec<Binding<'a>>,
+    utilized: Vec<&'a str>,
+    attrs: Vec<(&'a str, &'a str, &'a str, &'a str)>,
+}
+
+impl<'a> Scratch<'a> {
+    /// Add the declaration of `prefix` to `decls` unless the same binding is already in scope
+    /// of the output (an absent default namespace is the same as `xmlns=""`).
+    fn consider(&mut self, prefix: &'a str, uri: &'a str) {
+        let current = self
+            .rendered
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == prefix)
+            .map(|(_, u)| *u);
+        let needed = if prefix.is_empty() {
+            current.unwrap_or("") != uri
+        } else {
+            current != Some(uri)
+        };
+        if needed && !self.decls.iter().any(|(p, _)| *p == prefix) {
+            self.decls.push((prefix, uri));
         }
     }
 }
@@ -249,35 +280,16 @@ fn write_leaf(node: Node<'_, '_>, out: &mut Vec<u8>) {
     }
 }
 
-/// Write the start tag of `node`; returns the namespace bindings rendered in scope for its
-/// children.
+/// Write the start tag of `node` and push the namespace bindings it renders.
 fn open_tag<'a>(
     node: Node<'a, '_>,
     is_apex: bool,
     method: &Method,
-    parent: &[Binding<'a>],
+    st: &mut Scratch<'a>,
     out: &mut Vec<u8>,
-) -> Vec<Binding<'a>> {
+) {
     let name = qname(node);
-    let mut frame: Vec<Binding<'a>> = parent.to_vec();
-    let mut decls: Vec<Binding<'a>> = Vec::new();
-    let mut consider = |prefix: &'a str, uri: &'a str, decls: &mut Vec<Binding<'a>>| {
-        let current = frame
-            .iter()
-            .find(|(p, _)| *p == prefix)
-            .map(|(_, u)| *u)
-            .unwrap_or("");
-        let needed = if prefix.is_empty() {
-            current != uri
-        } else {
-            frame.iter().all(|b| *b != (prefix, uri))
-        };
-        if needed && !decls.iter().any(|(p, _)| *p == prefix) {
-            decls.push((prefix, uri));
-            frame.retain(|(p, _)| *p != prefix);
-            frame.push((prefix, uri));
-        }
-    };
+    st.decls.clear();
     let in_scope = node
         .namespaces()
         .filter(|ns| ns.name() != Some("xml"))
@@ -287,18 +299,19 @@ fn open_tag<'a>(
             let mut has_default = false;
             for (p, u) in in_scope {
                 has_default |= p.is_empty();
-                consider(p, u, &mut decls);
+                st.consider(p, u);
             }
             if !has_default {
-                consider("", "", &mut decls);
+                st.consider("", "");
             }
         }
         Algorithm::Exclusive => {
-            let mut utilized: Vec<&'a str> = vec![prefix_of(name)];
+            st.utilized.clear();
+            st.utilized.push(prefix_of(name));
             for a in node.attributes() {
                 let p = prefix_of(attr_qname(node, &a));
                 if !p.is_empty() && p != "xml" {
-                    utilized.push(p);
+                    st.utilized.push(p);
                 }
             }
             let listed = method.inclusive_prefixes.iter().map(|p| match p.as_str() {
@@ -306,22 +319,22 @@ fn open_tag<'a>(
                 other => other,
             });
             for (p, u) in in_scope {
-                let visible = utilized.contains(&p) || listed.clone().any(|l| l == p);
+                let visible = st.utilized.contains(&p) || listed.clone().any(|l| l == p);
                 if visible {
-                    consider(p, u, &mut decls);
+                    st.consider(p, u);
                 }
             }
-            let default_visible = utilized.contains(&"") || listed.clone().any(|l| l.is_empty());
+            let default_visible = st.utilized.contains(&"") || listed.clone().any(|l| l.is_empty());
             if default_visible && node.default_namespace().is_none() {
-                consider("", "", &mut decls);
+                st.consider("", "");
             }
         }
     }
-    decls.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    st.decls.sort_unstable_by(|a, b| a.0.cmp(b.0));
 
     out.push(b'<');
     out.extend_from_slice(name.as_bytes());
-    for (p, u) in &decls {
+    for (p, u) in &st.decls {
         if p.is_empty() {
             out.extend_from_slice(b" xmlns=\"");
         } else {
@@ -332,23 +345,24 @@ fn open_tag<'a>(
         escape_attr(u, out);
         out.push(b'"');
     }
+    st.marks.push(st.rendered.len());
+    st.rendered.extend_from_slice(&st.decls);
     // Attributes sorted by (namespace URI, local name); unqualified ones first.
-    let mut attrs: Vec<(&str, &str, &str, &str)> = node
-        .attributes()
-        .map(|a| {
-            (
-                a.namespace().unwrap_or(""),
-                a.name(),
-                attr_qname(node, &a),
-                a.value(),
-            )
-        })
-        .collect();
+    st.attrs.clear();
+    st.attrs.extend(node.attributes().map(|a| {
+        (
+            a.namespace().unwrap_or(""),
+            a.name(),
+            attr_qname(node, &a),
+            a.value(),
+        )
+    }));
     if is_apex && method.algorithm == Algorithm::Inclusive {
-        inherit_xml_attributes(node, &mut attrs);
+        inherit_xml_attributes(node, &mut st.attrs);
     }
-    attrs.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    for (_, _, q, v) in attrs {
+    st.attrs
+        .sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    for (_, _, q, v) in &st.attrs {
         out.push(b' ');
         out.extend_from_slice(q.as_bytes());
         out.extend_from_slice(b"=\"");
@@ -356,7 +370,6 @@ fn open_tag<'a>(
         out.push(b'"');
     }
     out.push(b'>');
-    frame
 }
 
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -429,7 +442,7 @@ fn attr_qname<'a>(node: Node<'a, '_>, attr: &roxmltree::Attribute<'a, '_>) -> &'
     local
 }
 
-fn escape_text(s: &str, out: &mut Vec<u8>) {
+pub(crate) fn escape_text(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
     let mut last = 0;
     for (i, b) in bytes.iter().enumerate() {

@@ -61,7 +61,8 @@ impl Certificate {
 
     /// A certificate from the base64 text of `ds:X509Certificate` (whitespace allowed).
     pub fn from_base64(text: &str) -> Result<Self, String> {
-        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let mut compact = text.as_bytes().to_vec();
+        compact.retain(|c| !c.is_ascii_whitespace());
         let der = base64::engine::general_purpose::STANDARD
             .decode(compact)
             .map_err(|e| format!("base64: {e}"))?;

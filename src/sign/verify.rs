@@ -489,10 +489,8 @@ fn text_of(node: Node<'_, '_>) -> Result<String, Error> {
 }
 
 fn base64_text(node: Node<'_, '_>) -> Result<Vec<u8>, Error> {
-    let text: String = text_of(node)?
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
+    let mut text = text_of(node)?.into_bytes();
+    text.retain(|c| !c.is_ascii_whitespace());
     base64::engine::general_purpose::STANDARD
         .decode(text)
         .map_err(|_| Error::Base64 {

@@ -1,0 +1,945 @@
+//! The streaming validator: one pass of quick-xml events against the generated tables.
+//!
+//! Each open element has a [`Frame`] holding how it is validated ([`Mode`]): against a
+//! declared type (with the current state of its content-model automaton), laxly (no
+//! declaration, children checked against global declarations when they exist), or skipped
+//! (`processContents="skip"` wildcards, and recovery after an error). Errors are collected,
+//! not fatal, except where the XML itself cannot be read further.
+
+use std::collections::HashSet;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+
+use super::simple::{self, normalize, ValueCtx};
+use super::tables::*;
+use super::{Limits, Validated};
+use crate::wire::error::{Error, ErrorKind, Errors};
+
+const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+const OADR: &str = "http://openadr.org/oadr-2.0b/2012/07";
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Typed {
+        decl: Option<u16>,
+        ty: TypeRef,
+        state: u16,
+        failed: bool,
+        nil: bool,
+    },
+    Lax,
+    Skip,
+}
+
+#[derive(Debug)]
+struct Frame {
+    mode: Mode,
+    path_len: usize,
+    start: u64,
+    text: String,
+    collect: bool,
+    text_error: bool,
+    has_children: bool,
+    last_child: String,
+    last_count: u32,
+    /// Element name (for the message type of oadrSignedObject's child).
+    name: &'static str,
+}
+
+/// One attribute of the current start tag: (namespace, local name, value).
+type Attr = (String, String, String);
+
+struct Validator<'a> {
+    input: &'a [u8],
+    limits: &'a Limits,
+    stack: Vec<Frame>,
+    path: String,
+    errors: Vec<Error>,
+    ids: HashSet<String>,
+    attrs: Vec<Attr>,
+    root_done: bool,
+    root: Option<&'static str>,
+    message_type: Option<&'static str>,
+}
+
+struct Fatal;
+
+fn bytes_str(b: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(b).map_err(|e| format!("invalid UTF-8: {e}"))
+}
+
+fn ns_of(r: &ResolveResult<'_>) -> Result<String, String> {
+    match r {
+        ResolveResult::Bound(ns) => bytes_str(ns.as_ref()).map(str::to_owned),
+        // An unbound prefix is a namespace error that libxml2 recovers from: the name is
+        // kept whole ("p:x") in no namespace. We do the same (see `name_of`).
+        ResolveResult::Unbound | ResolveResult::Unknown(_) => Ok(String::new()),
+    }
+}
+
+/// The local name to validate: the whole QName when its prefix is unbound.
+fn name_of<'n>(r: &ResolveResult<'_>, qname: &'n [u8], local: &'n [u8]) -> Result<&'n str, String> {
+    bytes_str(if matches!(r, ResolveResult::Unknown(_)) {
+        qname
+    } else {
+        local
+    })
+}
+
+fn display(ns: &str, local: &str) -> String {
+    if ns.is_empty() {
+        local.to_owned()
+    } else {
+        format!("{{{ns}}}{local}")
+    }
+}
+
+fn expected(a: &Automaton, state: u16) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for p in a.follow.get(usize::from(state)).copied().unwrap_or(&[]) {
+        match a.terms.get(usize::from(*p)) {
+            Some(Term::Elements(list)) => {
+                names.extend(list.iter().map(|(q, _)| q.local.to_owned()))
+            }
+            Some(Term::Any(w)) => names.push(match w.ns {
+                NsConstraint::Any => "any element".into(),
+                NsConstraint::Not(_) => "an element of another namespace".into(),
+                NsConstraint::List(l) => format!("an element of {}", l.join(" | ")),
+            }),
+            None => {}
+        }
+    }
+    names.dedup();
+    if names.is_empty() {
+        "no more elements".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Where a child matched in a content model.
+enum Match<'t> {
+    Decl(u16),
+    Wild(&'t Wildcard),
+}
+
+fn transition(a: &Automaton, state: u16, ns: &str, local: &str) -> Option<(u16, Match<'static>)> {
+    let follow = a.follow.get(usize::from(state))?;
+    let mut wild = None;
+    for p in follow.iter() {
+        match a.terms.get(usize::from(*p))? {
+            Term::Elements(list) => {
+                if let Some((_, d)) = list.iter().find(|(q, _)| q.local == local && q.ns == ns) {
+                    return Some((p + 1, Match::Decl(*d)));
+                }
+            }
+            Term::Any(w) => {
+                if wild.is_none() && w.ns.allows(ns) {
+                    wild = Some((p + 1, Match::Wild(w)));
+                }
+            }
+        }
+    }
+    wild
+}
+
+impl<'a> Validator<'a> {
+    fn location(&self, pos: u64) -> (u32, u32) {
+        let end = usize::try_from(pos)
+            .unwrap_or(usize::MAX)
+            .min(self.input.len());
+        let before = &self.input[..end];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )
+    }
+
+    fn error(&mut self, pos: u64, kind: ErrorKind) -> Result<(), Fatal> {
+        let (line, column) = self.location(pos);
+        self.errors.push(Error {
+            path: self.path.clone(),
+            line,
+            column,
+            kind,
+        });
+        if self.errors.len() >= self.limits.max_errors {
+            Err(Fatal)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn fatal(&mut self, pos: u64, kind: ErrorKind) -> Fatal {
+        let _ = self.error(pos, kind);
+        Fatal
+    }
+
+    fn run(&mut self) -> Result<(), Fatal> {
+        let mut r = NsReader::from_reader(self.input);
+        r.config_mut().check_end_names = true;
+        loop {
+            let pos = r.buffer_position();
+            let (res, ev) = match r.read_resolved_event() {
+                Ok(x) => x,
+                Err(e) => {
+                    let at = r.error_position();
+                    return Err(self.fatal(at, ErrorKind::Syntax(e.to_string())));
+                }
+            };
+            match ev {
+                Event::Start(e) => {
+                    let ns = ns_of(&res).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+                    let local = name_of(&res, e.name().into_inner(), e.local_name().into_inner())
+                        .map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+                    self.start(&r, &ns, local, &e, pos)?;
+                }
+                Event::Empty(e) => {
+                    let ns = ns_of(&res).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+                    let local = name_of(&res, e.name().into_inner(), e.local_name().into_inner())
+                        .map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+                    self.start(&r, &ns, local, &e, pos)?;
+                    self.end(pos)?;
+                }
+                Event::End(_) => self.end(pos)?,
+                Event::Text(t) => {
+                    let s = t
+                        .xml10_content()
+                        .map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
+                    self.text(&s, pos)?;
+                }
+                Event::CData(t) => {
+                    let s = t
+                        .decode()
+                        .map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
+                    self.text(&s, pos)?;
+                }
+                Event::GeneralRef(g) => {
+                    let c = match g.resolve_char_ref() {
+                        Ok(Some(c)) => c,
+                        Ok(None) => match g.as_ref() {
+                            b"lt" => '<',
+                            b"gt" => '>',
+                            b"amp" => '&',
+                            b"apos" => '\'',
+                            b"quot" => '"',
+                            other => {
+                                let name = String::from_utf8_lossy(other).into_owned();
+                                return Err(self.fatal(
+                                    pos,
+                                    ErrorKind::Syntax(format!("undefined entity &{name};")),
+                                ));
+                            }
+                        },
+                        Err(e) => return Err(self.fatal(pos, ErrorKind::Syntax(e.to_string()))),
+                    };
+                    if !is_xml_char(c) {
+                        return Err(self.fatal(
+                            pos,
+                            ErrorKind::Syntax(format!(
+                                "character reference to U+{:04X} is not an XML character",
+                                c as u32
+                            )),
+                        ));
+                    }
+                    self.text(c.encode_utf8(&mut [0; 4]), pos)?;
+                }
+                Event::DocType(_) => return Err(self.fatal(pos, ErrorKind::Dtd)),
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+                Event::Eof => break,
+            }
+        }
+        let end = self.input.len() as u64;
+        if !self.stack.is_empty() {
+            return Err(self.fatal(
+                end,
+                ErrorKind::Syntax("premature end of data: unclosed elements".into()),
+            ));
+        }
+        if !self.root_done {
+            return Err(self.fatal(
+                end,
+                ErrorKind::Syntax("the document has no root element".into()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn text(&mut self, s: &str, pos: u64) -> Result<(), Fatal> {
+        if let Some(bad) = s.chars().find(|c| !is_xml_char(*c)) {
+            return Err(self.fatal(
+                pos,
+                ErrorKind::Syntax(format!("U+{:04X} is not an XML character", bad as u32)),
+            ));
+        }
+        let Some(f) = self.stack.last_mut() else {
+            if s.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
+                return Ok(());
+            }
+            return Err(self.fatal(
+                pos,
+                ErrorKind::Syntax("character data outside the root element".into()),
+            ));
+        };
+        if f.collect {
+            f.text.push_str(s);
+            return Ok(());
+        }
+        let whitespace = s.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+        if let Mode::Typed {
+            ty: TypeRef::Complex(ct),
+            nil,
+            ..
+        } = f.mode
+        {
+            let ct = COMPLEX_TYPES.get(usize::from(ct));
+            let mixed = ct.is_some_and(|c| c.mixed);
+            // Empty content admits no character children at all, not even whitespace.
+            let empty = ct.is_some_and(|c| matches!(c.content, Content::Empty));
+            if (!whitespace || nil || empty) && !mixed && !f.text_error && !s.is_empty() {
+                f.text_error = true;
+                let msg = if nil {
+                    "a nilled element must be empty"
+                } else {
+                    "character content is not allowed: the type has element-only or empty content"
+                };
+                return self.error(pos, ErrorKind::Content(msg.into()));
+            }
+        }
+        Ok(())
+    }
+
+    fn collect_attrs(
+        &mut self,
+        r: &NsReader<&[u8]>,
+        e: &BytesStart<'_>,
+        pos: u64,
+    ) -> Result<usize, Fatal> {
+        let mut n = 0;
+        for a in e.attributes() {
+            let a = a.map_err(|err| self.fatal(pos, ErrorKind::Syntax(err.to_string())))?;
+            if a.key.as_namespace_binding().is_some() {
+                continue;
+            }
+            let (res, local) = r.resolve_attribute(a.key);
+            let ns = ns_of(&res).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+            let local = name_of(&res, a.key.into_inner(), local.into_inner())
+                .map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+            let value = a
+                .decode_and_unescape_value(r.decoder())
+                .map_err(|err| self.fatal(pos, ErrorKind::Syntax(err.to_string())))?;
+            if let Some(bad) = value.chars().find(|c| !is_xml_char(*c)) {
+                return Err(self.fatal(
+                    pos,
+                    ErrorKind::Syntax(format!("U+{:04X} is not an XML character", bad as u32)),
+                ));
+            }
+            if n == self.attrs.len() {
+                self.attrs.push(Default::default());
+            }
+            let slot = &mut self.attrs[n];
+            slot.0.clear();
+            slot.0.push_str(&ns);
+            slot.1.clear();
+            slot.1.push_str(local);
+            slot.2.clear();
+            // Attribute-value normalization (XML 1.0 §3.3.3) for CDATA attributes.
+            slot.2.extend(value.chars().map(|c| {
+                if matches!(c, '\t' | '\n' | '\r') {
+                    ' '
+                } else {
+                    c
+                }
+            }));
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn start(
+        &mut self,
+        r: &NsReader<&[u8]>,
+        ns: &str,
+        local: &str,
+        e: &BytesStart<'_>,
+        pos: u64,
+    ) -> Result<(), Fatal> {
+        if self.root_done {
+            return Err(self.fatal(
+                pos,
+                ErrorKind::Syntax("extra content after the root element".into()),
+            ));
+        }
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(self.fatal(pos, ErrorKind::TooDeep(self.limits.max_depth)));
+        }
+        // Path segment, with an index when the previous sibling had the same name.
+        let path_len = self.path.len();
+        let mut index = 1;
+        if let Some(p) = self.stack.last_mut() {
+            p.has_children = true;
+            if p.last_child == local {
+                p.last_count += 1;
+                index = p.last_count;
+            } else {
+                p.last_child.clear();
+                p.last_child.push_str(local);
+                p.last_count = 1;
+            }
+        }
+        self.path.push('/');
+        self.path.push_str(local);
+        if index > 1 {
+            self.path.push_str(&format!("[{index}]"));
+        }
+        let n_attrs = self.collect_attrs(r, e, pos)?;
+        let decl = self.child_decl(ns, local, pos)?;
+        let mode = match decl {
+            DeclFor::Decl(d) => self.typed(r, d, n_attrs, pos)?,
+            DeclFor::Lax => {
+                self.lax_attrs(n_attrs, pos)?;
+                Mode::Lax
+            }
+            DeclFor::Skip => Mode::Skip,
+        };
+        let (collect, name) = match (mode, decl) {
+            (Mode::Typed { ty, .. }, DeclFor::Decl(d)) => {
+                let dd = ELEMENTS.get(usize::from(d));
+                let simple = match ty {
+                    TypeRef::Simple(_) => true,
+                    TypeRef::Complex(c) => COMPLEX_TYPES
+                        .get(usize::from(c))
+                        .is_some_and(|c| matches!(c.content, Content::Simple(_))),
+                };
+                (
+                    simple || dd.is_some_and(|d| d.fixed.is_some()),
+                    dd.map_or("", |d| d.name.local),
+                )
+            }
+            _ => (false, ""),
+        };
+        // The message type: the root's name, or the child of oadrPayload/oadrSignedObject.
+        match self.stack.len() {
+            0 => {
+                self.root = Some(name);
+            }
+            2 if self.root == Some("oadrPayload")
+                && self.message_type.is_none()
+                && ns == OADR
+                && !name.is_empty()
+                && self
+                    .stack
+                    .get(1)
+                    .is_some_and(|f| f.name == "oadrSignedObject") =>
+            {
+                self.message_type = Some(name);
+            }
+            _ => {}
+        }
+        self.stack.push(Frame {
+            mode,
+            path_len,
+            start: pos,
+            text: String::new(),
+            collect,
+            text_error: false,
+            has_children: false,
+            last_child: String::new(),
+            last_count: 0,
+            name,
+        });
+        Ok(())
+    }
+
+    /// Find the declaration for a child element in its parent's context.
+    fn child_decl(&mut self, ns: &str, local: &str, pos: u64) -> Result<DeclFor, Fatal> {
+        let global = |ns: &str, local: &str| lookup(GLOBAL_ELEMENTS, ns, local);
+        let Some(parent) = self.stack.last_mut() else {
+            return match global(ns, local) {
+                Some(d) => Ok(DeclFor::Decl(d)),
+                None => {
+                    self.error(
+                        pos,
+                        ErrorKind::Content(format!(
+                            "no global declaration for root element {}",
+                            display(ns, local)
+                        )),
+                    )?;
+                    Ok(DeclFor::Skip)
+                }
+            };
+        };
+        let (ct, state, failed, nil) = match &mut parent.mode {
+            Mode::Skip => return Ok(DeclFor::Skip),
+            Mode::Lax => return Ok(global(ns, local).map_or(DeclFor::Lax, DeclFor::Decl)),
+            Mode::Typed {
+                ty: TypeRef::Simple(_),
+                ..
+            } => {
+                self.error(
+                    pos,
+                    ErrorKind::Content(format!(
+                        "element {} is not allowed: the parent has a simple type",
+                        display(ns, local)
+                    )),
+                )?;
+                return Ok(DeclFor::Skip);
+            }
+            Mode::Typed {
+                ty: TypeRef::Complex(ct),
+                state,
+                failed,
+                nil,
+                ..
+            } => (*ct, state, failed, *nil),
+        };
+        let Some(ctd) = COMPLEX_TYPES.get(usize::from(ct)) else {
+            return Ok(DeclFor::Skip);
+        };
+        if nil {
+            *failed = true;
+            self.error(
+                pos,
+                ErrorKind::Content("a nilled element must be empty".into()),
+            )?;
+            return Ok(DeclFor::Skip);
+        }
+        let Content::Model(a) = ctd.content else {
+            self.error(
+                pos,
+                ErrorKind::Content(format!(
+                    "element {} is not allowed: the type {} has no element content",
+                    display(ns, local),
+                    ctd.name
+                )),
+            )?;
+            return Ok(DeclFor::Skip);
+        };
+        let Some(aut) = AUTOMATA.get(usize::from(a)) else {
+            return Ok(DeclFor::Skip);
+        };
+        if !*failed {
+            if let Some((next, m)) = transition(aut, *state, ns, local) {
+                *state = next;
+                return Ok(match m {
+                    Match::Decl(d) => DeclFor::Decl(d),
+                    Match::Wild(w) => match w.process {
+                        Process::Skip => DeclFor::Skip,
+                        Process::Lax => global(ns, local).map_or(DeclFor::Lax, DeclFor::Decl),
+                        Process::Strict => match global(ns, local) {
+                            Some(d) => DeclFor::Decl(d),
+                            None => {
+                                self.error(pos, ErrorKind::Content(format!("no global declaration for {}, required by a strict wildcard", display(ns, local))))?;
+                                DeclFor::Skip
+                            }
+                        },
+                    },
+                });
+            }
+            *failed = true;
+            let msg = format!(
+                "element {} is not expected here; expected: {}",
+                display(ns, local),
+                expected(aut, *state)
+            );
+            self.error(pos, ErrorKind::Content(msg))?;
+        }
+        // Recovery: validate the child against a same-named declaration of the model, if any.
+        let local_decl = aut.terms.iter().find_map(|t| match t {
+            Term::Elements(list) => list
+                .iter()
+                .find(|(q, _)| q.local == local && q.ns == ns)
+                .map(|(_, d)| *d),
+            Term::Any(_) => None,
+        });
+        Ok(local_decl
+            .or_else(|| global(ns, local))
+            .map_or(DeclFor::Skip, DeclFor::Decl))
+    }
+
+    fn typed(
+        &mut self,
+        r: &NsReader<&[u8]>,
+        d: u16,
+        n_attrs: usize,
+        pos: u64,
+    ) -> Result<Mode, Fatal> {
+        let Some(decl) = ELEMENTS.get(usize::from(d)) else {
+            return Ok(Mode::Skip);
+        };
+        if decl.abstract_ {
+            self.error(
+                pos,
+                ErrorKind::Content(format!("element {} is abstract", decl.name.local)),
+            )?;
+        }
+        let mut ty = decl.ty;
+        let mut nil = false;
+        for i in 0..n_attrs {
+            let (ns, local, value) = &self.attrs[i];
+            if ns != XSI {
+                continue;
+            }
+            match local.as_str() {
+                "nil" => match normalize(value, WhiteSpace::Collapse).as_ref() {
+                    "true" | "1" if decl.nillable => nil = true,
+                    "true" | "1" => {
+                        let m = format!("element {} is not nillable", decl.name.local);
+                        self.error(pos, ErrorKind::Attribute(m))?;
+                    }
+                    "false" | "0" => {}
+                    v => {
+                        let m = format!("xsi:nil: '{v}' is not a valid xs:boolean");
+                        self.error(pos, ErrorKind::Value(m))?;
+                    }
+                },
+                "type" => {
+                    let v = normalize(value, WhiteSpace::Collapse).into_owned();
+                    match self.xsi_type(r, &v, ty) {
+                        Ok(t) => ty = t,
+                        Err(m) => self.error(pos, ErrorKind::Value(format!("xsi:type: {m}")))?,
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.check_attrs(r, ty, n_attrs, pos)?;
+        if let TypeRef::Complex(c) = ty {
+            if COMPLEX_TYPES
+                .get(usize::from(c))
+                .is_some_and(|c| c.abstract_)
+            {
+                let m = format!(
+                    "element {} has an abstract type; use xsi:type",
+                    decl.name.local
+                );
+                self.error(pos, ErrorKind::Content(m))?;
+            }
+        }
+        Ok(Mode::Typed {
+            decl: Some(d),
+            ty,
+            state: 0,
+            failed: false,
+            nil,
+        })
+    }
+
+    fn xsi_type(&self, r: &NsReader<&[u8]>, v: &str, declared: TypeRef) -> Result<TypeRef, String> {
+        let (prefix, local) = v.split_once(':').unwrap_or(("", v));
+        if !super::lexical::is_ncname(local)
+            || (!prefix.is_empty() && !super::lexical::is_ncname(prefix))
+        {
+            return Err(format!("'{v}' is not a valid QName"));
+        }
+        let (res, _) = r.resolve_element(quick_xml::name::QName(v.as_bytes()));
+        let ns = ns_of(&res)?;
+        let t = lookup(NAMED_TYPES, &ns, local)
+            .ok_or_else(|| format!("unknown type {}", display(&ns, local)))?;
+        // Derivation check: walk the base chain of the xsi:type up to the declared type.
+        let mut cur = Some(t);
+        let mut steps = 0;
+        while let Some(c) = cur {
+            if c == declared {
+                return Ok(t);
+            }
+            if let TypeRef::Complex(d) = declared {
+                if COMPLEX_TYPES
+                    .get(usize::from(d))
+                    .is_some_and(|x| x.name == "xs:anyType")
+                {
+                    return Ok(t);
+                }
+            }
+            steps += 1;
+            cur = match c {
+                TypeRef::Complex(i) if steps < 64 => {
+                    COMPLEX_TYPES.get(usize::from(i)).and_then(|x| x.base)
+                }
+                _ => None,
+            };
+        }
+        Err(format!(
+            "type {} is not derived from the declared type",
+            display(&ns, local)
+        ))
+    }
+
+    fn value_ctx_check(&mut self, r: &NsReader<&[u8]>, ty: u16, value: &str) -> Result<(), String> {
+        let bound = |p: &str| {
+            let q = format!("{p}:x");
+            !matches!(
+                r.resolve_element(quick_xml::name::QName(q.as_bytes())).0,
+                ResolveResult::Unknown(_)
+            )
+        };
+        let mut cx = ValueCtx {
+            prefix_bound: &bound,
+            ids: &mut self.ids,
+        };
+        simple::validate(ty, value, &mut cx)
+    }
+
+    fn check_attrs(
+        &mut self,
+        r: &NsReader<&[u8]>,
+        ty: TypeRef,
+        n_attrs: usize,
+        pos: u64,
+    ) -> Result<(), Fatal> {
+        let (uses, wildcard): (&[AttrUse], Option<&Wildcard>) = match ty {
+            TypeRef::Complex(c) => match COMPLEX_TYPES.get(usize::from(c)) {
+                Some(ct) => (ct.attrs, ct.any_attr.as_ref()),
+                None => (&[], None),
+            },
+            TypeRef::Simple(_) => (&[], None),
+        };
+        for i in 0..n_attrs {
+            let (ns, local, value) = self.attrs[i].clone();
+            if ns == XSI {
+                if !matches!(
+                    local.as_str(),
+                    "type" | "nil" | "schemaLocation" | "noNamespaceSchemaLocation"
+                ) {
+                    self.error(
+                        pos,
+                        ErrorKind::Attribute(format!("attribute xsi:{local} is not allowed")),
+                    )?;
+                }
+                continue;
+            }
+            let name = display(&ns, &local);
+            let decl = match uses
+                .iter()
+                .find(|u| u.name.local == local && u.name.ns == ns)
+            {
+                Some(u) => Some(u),
+                None => match wildcard {
+                    Some(w) if w.ns.allows(&ns) => match (w.process, global_attribute(&ns, &local))
+                    {
+                        (Process::Skip, _) => None,
+                        (_, Some(g)) => Some(g),
+                        (Process::Lax, None) => None,
+                        (Process::Strict, None) => {
+                            self.error(pos, ErrorKind::Attribute(format!("no global declaration for attribute {name}, required by a strict wildcard")))?;
+                            None
+                        }
+                    },
+                    _ => {
+                        self.error(
+                            pos,
+                            ErrorKind::Attribute(format!("attribute {name} is not allowed")),
+                        )?;
+                        None
+                    }
+                },
+            };
+            if let Some(u) = decl {
+                if let Err(m) = self.value_ctx_check(r, u.ty, &value) {
+                    self.error(pos, ErrorKind::Value(format!("attribute {name}: {m}")))?;
+                } else if let Some(fixed) = u.fixed {
+                    let ws = SIMPLE_TYPES
+                        .get(usize::from(u.ty))
+                        .map_or(WhiteSpace::Preserve, |t| t.white_space);
+                    if normalize(&value, ws) != normalize(fixed, ws) {
+                        self.error(
+                            pos,
+                            ErrorKind::Value(format!("attribute {name}: value must be '{fixed}'")),
+                        )?;
+                    }
+                }
+            }
+        }
+        for u in uses.iter().filter(|u| u.required) {
+            let present = self.attrs[..n_attrs]
+                .iter()
+                .any(|(ns, l, _)| *l == u.name.local && *ns == u.name.ns);
+            if !present {
+                self.error(
+                    pos,
+                    ErrorKind::Attribute(format!(
+                        "required attribute {} is missing",
+                        display(u.name.ns, u.name.local)
+                    )),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Attributes of an undeclared element under a lax wildcard: check those with a global
+    /// declaration.
+    fn lax_attrs(&mut self, n_attrs: usize, pos: u64) -> Result<(), Fatal> {
+        for i in 0..n_attrs {
+            let (ns, local, _) = &self.attrs[i];
+            if ns != XSI {
+                if let Some(g) = global_attribute(ns, local) {
+                    let (ty, value, name) = (g.ty, self.attrs[i].2.clone(), display(ns, local));
+                    let mut no_ids = HashSet::new();
+                    let bound = |_: &str| true;
+                    let mut cx = ValueCtx {
+                        prefix_bound: &bound,
+                        ids: &mut no_ids,
+                    };
+                    if let Err(m) = simple::validate(ty, &value, &mut cx) {
+                        self.error(pos, ErrorKind::Value(format!("attribute {name}: {m}")))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, pos: u64) -> Result<(), Fatal> {
+        let Some(f) = self.stack.pop() else {
+            return Err(self.fatal(pos, ErrorKind::Syntax("unexpected end tag".into())));
+        };
+        if let Mode::Typed {
+            decl,
+            ty,
+            state,
+            failed,
+            nil,
+        } = f.mode
+        {
+            let decl = decl.and_then(|d| ELEMENTS.get(usize::from(d)));
+            let simple_ty = match ty {
+                TypeRef::Simple(s) => Some(s),
+                TypeRef::Complex(c) => {
+                    match COMPLEX_TYPES.get(usize::from(c)).map(|c| &c.content) {
+                        Some(Content::Simple(s)) => Some(*s),
+                        Some(Content::Model(a)) => {
+                            let aut = AUTOMATA.get(usize::from(*a));
+                            let accepting = aut
+                                .and_then(|a| a.accepting.get(usize::from(state)))
+                                .copied()
+                                .unwrap_or(false);
+                            if !failed && !nil && !accepting {
+                                let exp = aut.map(|a| expected(a, state)).unwrap_or_default();
+                                let m = format!("element content is incomplete; expected: {exp}");
+                                self.error_at_frame(f.start, ErrorKind::Content(m))?;
+                            }
+                            None
+                        }
+                        _ => None,
+                    }
+                }
+            };
+            if nil {
+                if (!f.text.is_empty() || f.has_children) && !f.text_error && !failed {
+                    self.error_at_frame(
+                        f.start,
+                        ErrorKind::Content("a nilled element must be empty".into()),
+                    )?;
+                }
+            } else {
+                let fixed = decl.and_then(|d| d.fixed);
+                let default = decl.and_then(|d| d.default);
+                if let Some(s) = simple_ty {
+                    let value = if f.text.is_empty() {
+                        fixed.or(default).unwrap_or("")
+                    } else {
+                        f.text.as_str()
+                    };
+                    // The document order for QName prefixes is gone by now; prefixes are
+                    // accepted here (no simple-content QName in the schema set).
+                    let bound = |_: &str| true;
+                    let mut cx = ValueCtx {
+                        prefix_bound: &bound,
+                        ids: &mut self.ids,
+                    };
+                    if let Err(m) = simple::validate(s, value, &mut cx) {
+                        self.error_at_frame(f.start, ErrorKind::Value(m))?;
+                    } else if let (Some(fx), false) = (fixed, f.text.is_empty()) {
+                        let ws = SIMPLE_TYPES
+                            .get(usize::from(s))
+                            .map_or(WhiteSpace::Preserve, |t| t.white_space);
+                        if normalize(&f.text, ws) != normalize(fx, ws) {
+                            self.error_at_frame(
+                                f.start,
+                                ErrorKind::Value(format!("value must be the fixed value '{fx}'")),
+                            )?;
+                        }
+                    }
+                } else if let (Some(fx), false) = (fixed, f.text.is_empty()) {
+                    if f.text != fx {
+                        self.error_at_frame(
+                            f.start,
+                            ErrorKind::Value(format!("value must be the fixed value '{fx}'")),
+                        )?;
+                    }
+                }
+            }
+        }
+        self.path.truncate(f.path_len);
+        if self.stack.is_empty() {
+            self.root_done = true;
+        }
+        Ok(())
+    }
+
+    /// Report an error about the element whose frame was just popped (path still includes it).
+    fn error_at_frame(&mut self, start: u64, kind: ErrorKind) -> Result<(), Fatal> {
+        self.error(start, kind)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum DeclFor {
+    Decl(u16),
+    Lax,
+    Skip,
+}
+
+/// XML 1.0 Char production.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// Validate a complete document (see [`super::validate`]).
+pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
+    if input.len() > limits.max_size {
+        return Err(Errors(vec![Error {
+            path: String::new(),
+            line: 0,
+            column: 0,
+            kind: ErrorKind::TooLarge {
+                size: input.len(),
+                limit: limits.max_size,
+            },
+        }]));
+    }
+    let mut v = Validator {
+        input,
+        limits,
+        stack: Vec::with_capacity(16),
+        path: String::with_capacity(128),
+        errors: Vec::new(),
+        ids: HashSet::new(),
+        attrs: Vec::new(),
+        root_done: false,
+        root: None,
+        message_type: None,
+    };
+    let _ = v.run();
+    if v.errors.is_empty() {
+        let root = v.root.unwrap_or("");
+        Ok(Validated {
+            root,
+            message_type: v.message_type.unwrap_or(root),
+        })
+    } else {
+        Err(Errors(v.errors))
+    }
+}
