@@ -8,15 +8,21 @@
 # Not measured here yet (gaps stated in the closing note): OpenLEADR's OpenADRServer under the
 # same load, signed responses, XML payloads (the load uses the JSON codec).
 #
-#   bench/vtn_load.sh [VENS=1000] [SECONDS=5]
+#   bench/vtn_load.sh [VENS=1000] [SECONDS=5]      (OADR_BENCH_PROFILE=debug for a debug build)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 vens=${1:-1000}
 secs=${2:-5}
-cargo build --release --bin oadr --example vtn_load >&2
-bin=target/release/oadr
-load=target/release/examples/vtn_load
+# OADR_BENCH_PROFILE=debug measures an unoptimised build (only the ratios mean anything then).
+profile=${OADR_BENCH_PROFILE:-release}
+if [ "$profile" = release ]; then
+  cargo build --release --bin oadr --example vtn_load >&2
+else
+  cargo build --bin oadr --example vtn_load >&2
+fi
+bin=target/$profile/oadr
+load=target/$profile/examples/vtn_load
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }

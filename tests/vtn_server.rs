@@ -43,6 +43,7 @@ fn start(store: Arc<dyn Store>, limits: Limits, tls: Option<tokio_rustls::TlsAcc
             ..VtnConfig::default()
         })
         .policy(Arc::new(AllowListPolicy::accept_any()))
+        .codec(Arc::new(oadr::vtn::codec::JsonCodec))
         .build()
         .unwrap();
     let (shutdown, rx) = Shutdown::new();

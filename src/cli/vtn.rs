@@ -282,10 +282,7 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
 fn codec(c: CodecArg) -> Result<Arc<dyn crate::vtn::codec::Codec>, String> {
     match c {
         CodecArg::Json => Ok(Arc::new(crate::vtn::codec::JsonCodec)),
-        CodecArg::Xml => Err(
-            "the XML codec needs oadr::model::wire, which this build does not have yet; use --codec json"
-                .into(),
-        ),
+        CodecArg::Xml => Ok(Arc::new(crate::vtn::codec::XmlCodec)),
     }
 }
 

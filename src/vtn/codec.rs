@@ -66,3 +66,22 @@ impl Codec for JsonCodec {
         "application/json"
     }
 }
+
+/// OpenADR 2.0b XML, schema-checked (`oadr::model::{decode, encode}`): what VENs speak.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct XmlCodec;
+
+impl Codec for XmlCodec {
+    fn decode(&self, body: &[u8]) -> Result<Message, DecodeError> {
+        crate::model::decode(body)
+            .map_err(|e| DecodeError::new(e.response_code(), e.path(), e.to_string()))
+    }
+
+    fn encode(&self, message: &Message) -> Result<Vec<u8>, String> {
+        crate::model::encode(message).map_err(|e| e.to_string())
+    }
+
+    fn content_type(&self) -> &'static str {
+        crate::transport::CONTENT_TYPE
+    }
+}

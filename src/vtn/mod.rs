@@ -165,14 +165,14 @@ pub struct Answer {
 
 impl Vtn {
     /// A builder over `store`, with defaults: [`VtnConfig::default`], a policy that accepts
-    /// nobody ([`crate::engine::vtn::AllowListPolicy`] with an empty list), the JSON codec,
+    /// nobody ([`crate::engine::vtn::AllowListPolicy`] with an empty list), the XML codec,
     /// the system clock, no signatures.
     pub fn builder(store: Arc<dyn Store>) -> VtnBuilder {
         VtnBuilder {
             config: VtnConfig::default(),
             store,
             policy: Arc::new(crate::engine::vtn::AllowListPolicy::default()),
-            codec: Arc::new(codec::JsonCodec),
+            codec: Arc::new(codec::XmlCodec),
             clock: Arc::new(SystemClock),
             signer: None,
             verifier: None,
