@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The test command (README): installs what the tests need, then runs every test.
-#   - Debian packages: libxml2-utils (xmllint, the XSD oracle), xmlsec1 (the XML-DSig oracle),
-#     prosody (the XMPP server of tests/xmpp*.rs) and openssl (its test certificates)
+#   - Debian packages: libxml2-utils (xmllint, the XSD oracle), xmlsec1 (the XML-DSig oracle)
 #   - a Python venv with openleadr==0.5.36 and lxml (interop tests, bench scripts)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,8 +8,6 @@ cd "$root"
 need=()
 command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v xmlsec1 >/dev/null || need+=(xmlsec1)
-command -v prosody >/dev/null || need+=(prosody)
-command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing ${need[*]} ..." >&2
