@@ -49,7 +49,7 @@ async fn run(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let reads = Arc::new(AtomicU32::new(0));
     let ven = VenBuilder::new(vtn_url, "ven123")
-        .codec(Arc::new(XmlCodec))
+        .codec(Arc::<XmlCodec>::default())
         .on_event(handle_event)
         .on_notification(|n| async move {
             match n {

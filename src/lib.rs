@@ -93,7 +93,7 @@
 //! let server = tokio::spawn(serve(listener, None, endpoints, Limits::default(), stop));
 //!
 //! let ven = VenBuilder::new(url, "ven-1")
-//!     .codec(Arc::new(oadr::ven::codec::XmlCodec))
+//!     .codec(Arc::<oadr::ven::codec::XmlCodec>::default())
 //!     .on_event(|_event, _modified| async { OptType::OptIn })
 //!     .report(ReportOffer::telemetry_power(
 //!         "meter", "power", Duration::seconds(1), Duration::seconds(1),

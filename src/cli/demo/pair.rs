@@ -142,7 +142,7 @@ pub(super) async fn deploy(
                 .cert_key(&id.cert, &id.key)
                 .vtn_fingerprint(ids.vtn.fingerprint),
         }
-        .codec(Arc::new(crate::ven::codec::XmlCodec))
+        .codec(Arc::<crate::ven::codec::XmlCodec>::default())
         .default_poll_interval(poll.to_chrono().unwrap_or(chrono::Duration::seconds(1)))
         .poll_jitter(chrono::Duration::milliseconds(200))
         .timeout(std::time::Duration::from_secs(5));
