@@ -92,6 +92,7 @@ pub struct VenBuilder {
     codec: Option<Arc<dyn Codec>>,
     clock: Arc<dyn Clock>,
     timeout: Option<std::time::Duration>,
+    tls_backend: tls::Backend,
 }
 
 impl VenBuilder {
@@ -114,7 +115,15 @@ impl VenBuilder {
             codec: None,
             clock: Arc::new(SystemClock),
             timeout: None,
+            tls_backend: tls::Backend::default(),
         }
+    }
+
+    /// The TLS implementation for `https` VTN URLs: rustls (default) or, with the `openssl`
+    /// feature, OpenSSL offering the spec's TLS 1.2 CBC suites (spec digest §10).
+    pub fn tls_backend(mut self, backend: tls::Backend) -> Self {
+        self.tls_backend = backend;
+        self
     }
 
     /// Client certificate and key (PEM): used for TLS client authentication and to sign
@@ -253,12 +262,12 @@ impl VenBuilder {
             opts.require_signature = signer.is_some();
             Arc::new(Verifier::new(opts))
         });
-        let tls_config = if self.vtn_url.starts_with("https:") {
-            Some(tls::client::client_config(trust, identity)?)
+        let connector = if self.vtn_url.starts_with("https:") {
+            Some(tls::Connector::new(self.tls_backend, trust, identity)?)
         } else {
             None
         };
-        let mut client = HttpClient::new(&self.vtn_url, tls_config)?;
+        let mut client = HttpClient::with_connector(&self.vtn_url, connector)?;
         if let Some(t) = self.timeout {
             client.timeout = t;
         }
