@@ -6,6 +6,7 @@
 pub mod http_client;
 pub mod http_server;
 pub mod tls;
+pub mod xmpp;
 
 use std::fmt;
 

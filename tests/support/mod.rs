@@ -5,6 +5,8 @@
 //! Include with `mod support;` from a test crate.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod prosody;
+
 use std::path::PathBuf;
 use std::process::Command;
 
