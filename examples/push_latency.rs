@@ -77,7 +77,7 @@ type Seen = Arc<Mutex<Vec<Instant>>>;
 fn ven_builder(url: &str, name: &str, transport: Transport, seen: &Seen) -> VenBuilder {
     let seen = seen.clone();
     let b = VenBuilder::new(url, name)
-        .codec(Arc::new(oadr::ven::codec::XmlCodec))
+        .codec(Arc::new(oadr::ven::codec::XmlCodec::default()))
         .on_event(move |_event, _modified| {
             seen.lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -118,7 +118,7 @@ async fn run(a: Args) {
             ..VtnConfig::default()
         })
         .policy(Arc::new(AllowListPolicy::accept_any()))
-        .codec(Arc::new(oadr::vtn::codec::XmlCodec))
+        .codec(Arc::new(oadr::vtn::codec::XmlCodec::default()))
         .build()
         .expect("VTN");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

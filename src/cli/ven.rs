@@ -63,6 +63,9 @@ pub struct VenArgs {
     /// Configuration file (TOML, or JSON).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// TLS implementation for an https VTN URL (`openssl*` need `--features openssl`).
+    #[arg(long, value_enum, default_value_t)]
+    pub tls_backend: super::TlsBackendArg,
     /// How VTN-initiated payloads reach this VEN: `pull` (it polls) or `push` (the VTN POSTs
     /// them to the endpoint at --listen; spec digest §2).
     #[arg(long, value_enum, default_value_t = TransportArg::Pull)]
@@ -349,7 +352,8 @@ pub fn offer(r: ReportConfig) -> Result<ReportOffer, String> {
 /// Apply arguments and config to a builder.
 pub fn builder(args: &VenArgs, config: Config) -> Result<VenBuilder, String> {
     let mut b = VenBuilder::new(args.vtn_url.clone(), args.ven_name.clone())
-        .codec(Arc::new(crate::ven::codec::XmlCodec));
+        .codec(Arc::new(crate::ven::codec::XmlCodec::default()))
+        .tls_backend(args.tls_backend.into());
     if let (Some(c), Some(k)) = (&args.cert, &args.key) {
         b = b.cert_key(c, k);
     }

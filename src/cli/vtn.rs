@@ -48,6 +48,9 @@ pub struct VtnArgs {
     /// listed here are accepted as they are.
     #[arg(long)]
     pub tls_ca: Option<PathBuf>,
+    /// TLS implementation of the listener (`openssl*` need `--features openssl`).
+    #[arg(long, value_enum, default_value_t)]
+    pub tls_backend: super::TlsBackendArg,
     /// A VEN certificate fingerprint allowed to connect and register (repeatable).
     #[arg(long = "allow-fingerprint")]
     pub allow_fingerprint: Vec<String>,
@@ -193,13 +196,17 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
             let certs =
                 Certificate::all_from_pem(&read(ca)?).map_err(|e| format!("--tls-ca: {e}"))?;
             Some(Trust::Ca(certs))
+        } else if args.accept_any {
+            // Any signer may register, but what it signs must still verify, and its
+            // fingerprint is bound to its venID from then on.
+            Some(Trust::AnyCertificate)
         } else {
             None
         };
         match trust {
             Some(t) => builder = builder.verifier(Verifier::new(VerifyOptions::new(t))),
             None => tracing::warn!(
-                "signing answers, but VEN signatures are not verified (no --allow-fingerprint or --tls-ca)"
+                "signing answers, but VEN signatures are not verified (no --allow-fingerprint, --tls-ca or --accept-any)"
             ),
         }
     }
@@ -208,7 +215,8 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", args.db.display()))?;
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(c), Some(k)) => Some(
-            crate::transport::tls::server::acceptor(
+            crate::transport::tls::Acceptor::new(
+                args.tls_backend.into(),
                 c,
                 k,
                 args.tls_ca.as_deref(),
@@ -249,7 +257,7 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
             listener.local_addr().map_err(|e| e.to_string())?,
             admin.local_addr().map_err(|e| e.to_string())?
         );
-        let endpoints = tokio::spawn(http_server::serve(
+        let endpoints = tokio::spawn(http_server::serve_with(
             listener,
             tls,
             Arc::new(OpenAdrEndpoints(vtn.clone())),
@@ -329,7 +337,7 @@ fn push_transport(
 fn codec(c: CodecArg) -> Result<Arc<dyn crate::vtn::codec::Codec>, String> {
     match c {
         CodecArg::Json => Ok(Arc::new(crate::vtn::codec::JsonCodec)),
-        CodecArg::Xml => Ok(Arc::new(crate::vtn::codec::XmlCodec)),
+        CodecArg::Xml => Ok(Arc::new(crate::vtn::codec::XmlCodec::default())),
     }
 }
 

@@ -93,6 +93,7 @@ pub struct VenBuilder {
     codec: Option<Arc<dyn Codec>>,
     clock: Arc<dyn Clock>,
     timeout: Option<std::time::Duration>,
+    tls_backend: tls::Backend,
     push_listen: Option<std::net::SocketAddr>,
     transport_address: Option<String>,
 }
@@ -117,9 +118,18 @@ impl VenBuilder {
             codec: None,
             clock: Arc::new(SystemClock),
             timeout: None,
+            tls_backend: tls::Backend::default(),
             push_listen: None,
             transport_address: None,
         }
+    }
+
+    /// The TLS implementation for `https` VTN URLs (and the push endpoint): rustls (default)
+    /// or, with the `openssl` feature, OpenSSL offering the spec's TLS 1.2 CBC suites (spec
+    /// digest §10).
+    pub fn tls_backend(mut self, backend: tls::Backend) -> Self {
+        self.tls_backend = backend;
+        self
     }
 
     /// HTTP push (spec digest §2): register with `oadrHttpPullModel=false` and receive the
@@ -227,10 +237,7 @@ impl VenBuilder {
         self
     }
 
-    fn push_acceptor(
-        &self,
-        trust: &PeerTrust,
-    ) -> Result<tokio_rustls::TlsAcceptor, VenRuntimeError> {
+    fn push_acceptor(&self, trust: &PeerTrust) -> Result<tls::Acceptor, VenRuntimeError> {
         let (Some(cert), Some(key)) = (&self.cert, &self.key) else {
             return Err(VenRuntimeError::Config(
                 "push over https needs the VEN's certificate and key (its server certificate)"
@@ -242,7 +249,8 @@ impl VenBuilder {
                 "push over https needs the VTN's fingerprint or a CA file to authenticate the VTN's client certificate".into(),
             ));
         }
-        Ok(tls::server::acceptor(
+        Ok(tls::Acceptor::new(
+            self.tls_backend,
             cert,
             key,
             self.ca_file.as_deref(),
@@ -331,8 +339,8 @@ impl VenBuilder {
             (Some(_), true) => Some(self.push_acceptor(&trust)?),
             _ => None,
         };
-        let tls_config = if https {
-            Some(tls::client::client_config(trust, identity)?)
+        let connector = if https {
+            Some(tls::Connector::new(self.tls_backend, trust, identity)?)
         } else {
             None
         };
@@ -340,7 +348,7 @@ impl VenBuilder {
             Some(addr) => Some(self.bind_push(addr, push_tls.is_some())?),
             None => None,
         };
-        let mut client = HttpClient::new(&self.vtn_url, tls_config)?;
+        let mut client = HttpClient::with_connector(&self.vtn_url, connector)?;
         if let Some(t) = self.timeout {
             client.timeout = t;
         }
