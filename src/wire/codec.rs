@@ -255,8 +255,11 @@ fn may_need_pinning(xml: &[u8]) -> bool {
                 Some(&rest[start..start + len])
             });
         match value {
-            Some(v) if v == XSI_NAMESPACE && prefix != b"xsi" => return true,
-            Some(v) if v == XSI_NAMESPACE => {}
+            Some(v) if v == XSI_NAMESPACE => {
+                if prefix != b"xsi" {
+                    return true;
+                }
+            }
             Some(v) if !SCHEMA_NAMESPACES.contains(&v) => return true,
             _ => {}
         }
