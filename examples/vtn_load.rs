@@ -19,7 +19,7 @@ fn codec(name: &str) -> Arc<dyn Codec> {
     match name {
         "json" => Arc::new(JsonCodec),
         // What OpenADR peers speak (and the only codec OpenLEADR's server has).
-        "xml" => Arc::new(XmlCodec),
+        "xml" => Arc::new(XmlCodec::default()),
         other => {
             eprintln!("unknown codec {other:?}");
             std::process::exit(2)
