@@ -21,7 +21,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$ROOT" && cargo build --release --quiet --bin oadr)
+# BENCH_NO_BUILD=1 (bench/compare.sh): already built. Building the binary alone would
+# rebuild the crate with other tokio features (no dev-dependencies to unify with).
+[ "${BENCH_NO_BUILD:-0}" = 1 ] || (cd "$ROOT" && cargo build --release --quiet --bin oadr)
 OADR="$ROOT/target/release/oadr"
 
 # One OpenLEADR VTN, no events, reports requested, 10 s poll frequency (OpenLEADR's default).
