@@ -84,7 +84,12 @@ fn oadr_ven_over_push_against_oadr_vtn_signed_over_tls() {
         .arg(&db)
         .args(["--sync", "normal"])
         .args(["--cert", &p("vtn-rsa.crt"), "--key", &p("vtn-rsa.key")])
-        .args(["--tls-cert", &p("vtn-rsa.crt"), "--tls-key", &p("vtn-rsa.key")])
+        .args([
+            "--tls-cert",
+            &p("vtn-rsa.crt"),
+            "--tls-key",
+            &p("vtn-rsa.key"),
+        ])
         .args(["--allow-fingerprint", &fingerprint("ven-ecdsa.crt")])
         .env("OADR_ADMIN_TOKEN", TOKEN)
         .stdout(Stdio::null())
@@ -134,7 +139,12 @@ fn oadr_ven_over_push_against_oadr_vtn_signed_over_tls() {
     );
 
     let out = Command::new(env!("CARGO_BIN_EXE_oadr"))
-        .args(["event", "create", "--admin", &format!("http://{admin_addr}")])
+        .args([
+            "event",
+            "create",
+            "--admin",
+            &format!("http://{admin_addr}"),
+        ])
         .args(["--ven-name", "cli-push-ven", "--signal-name", "SIMPLE"])
         .args(["--signal-type", "level", "--value", "1"])
         .args(["--start", "+PT1M", "--duration", "PT10M"])
@@ -156,7 +166,7 @@ fn oadr_ven_over_push_against_oadr_vtn_signed_over_tls() {
         let log = std::fs::read_to_string(&ven_log).unwrap_or_default();
         // One "registered ... registration_id=" line per registration.
         log.matches("registration_id=").count() >= 2
-            && log.contains("message=oadrRequestReregistration")
+            && log.contains("payload=oadrRequestReregistration")
     });
     let log = std::fs::read_to_string(&ven_log).unwrap_or_default();
     assert!(log.contains("push endpoint at https://127.0.0.1:"), "{log}");
