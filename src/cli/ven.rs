@@ -63,6 +63,26 @@ pub struct VenArgs {
     /// Configuration file (TOML, or JSON).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// How VTN-initiated payloads reach this VEN: `pull` (it polls) or `push` (the VTN POSTs
+    /// them to the endpoint at --listen; spec digest §2).
+    #[arg(long, value_enum, default_value_t = TransportArg::Pull)]
+    pub transport: TransportArg,
+    /// Push: where the endpoint listens (e.g. 127.0.0.1:8443; port 0 picks one). TLS with the
+    /// --cert/--key certificate when --vtn-url is https.
+    #[arg(long, required_if_eq("transport", "push"))]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Push: the oadrTransportAddress to advertise (default: http(s):// + the listen address).
+    #[arg(long)]
+    pub transport_address: Option<String>,
+}
+
+/// `oadr ven --transport`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TransportArg {
+    /// Simple HTTP pull: the VEN polls OadrPoll.
+    Pull,
+    /// Simple HTTP push: the VTN POSTs to the VEN's endpoint.
+    Push,
 }
 
 /// The configuration file.
@@ -341,6 +361,20 @@ pub fn builder(args: &VenArgs, config: Config) -> Result<VenBuilder, String> {
     }
     if let Some(s) = &args.state {
         b = b.state_file(s);
+    }
+    match args.transport {
+        TransportArg::Pull => {
+            if args.listen.is_some() || args.transport_address.is_some() {
+                return Err("--listen and --transport-address go with --transport push".into());
+            }
+        }
+        TransportArg::Push => {
+            let listen = args.listen.ok_or("--transport push needs --listen")?;
+            b = b.push(listen);
+            if let Some(a) = &args.transport_address {
+                b = b.transport_address(a.clone());
+            }
+        }
     }
     if let Some(id) = config.ven_id.clone() {
         b = b.ven_id(id);

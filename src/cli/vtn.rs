@@ -1,4 +1,5 @@
-//! `oadr vtn`: run a VTN (OpenADR endpoints + admin API) until SIGINT/SIGTERM.
+//! `oadr vtn`: run a VTN (OpenADR endpoints + admin API) until SIGINT/SIGTERM. VENs that
+//! register for HTTP push (oadrHttpPullModel=false) get their payloads pushed: no flag needed.
 
 use crate::engine::vtn::{AllowListPolicy, Notification, VtnConfig};
 use crate::model::Duration;
@@ -6,6 +7,8 @@ use crate::sign::{Certificate, Fingerprint, Signer, Trust, Verifier, VerifyOptio
 use crate::store::{SqliteStore, Sync};
 use crate::transport::http_server::{self, Limits, OpenAdrEndpoints, Shutdown};
 use crate::vtn::admin::AdminApi;
+use crate::vtn::deliver::{HttpPush, HttpPushTls};
+use crate::vtn::push::PushOptions;
 use crate::vtn::Vtn;
 use clap::Args;
 use std::net::SocketAddr;
@@ -171,6 +174,8 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         vtn_id: args.vtn_id.clone(),
         poll_frequency: poll,
         id_seed: seed,
+        // Push VENs are served by the push loop below (spec digest §2).
+        accept_push: true,
         ..VtnConfig::default()
     };
     let mut builder = Vtn::builder(Arc::new(store))
@@ -214,6 +219,7 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         ),
         _ => None,
     };
+    let push_transport = push_transport(&args, &fingerprints)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -250,6 +256,7 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
             limits.clone(),
             rx.clone(),
         ));
+        let rx_push = rx.clone();
         let admin_task = tokio::spawn(http_server::serve(
             admin,
             None,
@@ -257,6 +264,14 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
             Limits::default(),
             rx,
         ));
+        let pusher = {
+            let vtn = vtn.clone();
+            let stop = rx_push;
+            tokio::spawn(async move {
+                vtn.push_loop(vec![push_transport], PushOptions::default(), stop)
+                    .await
+            })
+        };
         let purger = {
             let vtn = vtn.clone();
             tokio::spawn(async move {
@@ -275,8 +290,40 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         purger.abort();
         let _ = endpoints.await;
         let _ = admin_task.await;
+        let _ = pusher.await;
         Ok::<(), String>(())
     })
+}
+
+/// HTTP push to VENs registered with oadrHttpPullModel=false: the VTN's TLS certificate as
+/// client certificate; VENs without a bound certificate trusted like VEN clients are.
+fn push_transport(
+    args: &VtnArgs,
+    fingerprints: &[Fingerprint],
+) -> Result<Arc<dyn crate::vtn::deliver::Deliver>, String> {
+    use crate::transport::tls;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => {
+            let certs = tls::load_certs(c).map_err(|e| format!("TLS: {e}"))?;
+            let key = tls::load_key(k).map_err(|e| format!("TLS: {e}"))?;
+            let ca = match &args.tls_ca {
+                Some(p) => tls::load_certs(p).map_err(|e| format!("TLS: {e}"))?,
+                None => Vec::new(),
+            };
+            Some(HttpPushTls {
+                identity: Some((certs, key)),
+                fallback: tls::PeerTrust {
+                    fingerprints: fingerprints.to_vec(),
+                    ca,
+                },
+            })
+        }
+        _ => None,
+    };
+    Ok(Arc::new(HttpPush::new(
+        tls,
+        std::time::Duration::from_secs(10),
+    )))
 }
 
 fn codec(c: CodecArg) -> Result<Arc<dyn crate::vtn::codec::Codec>, String> {

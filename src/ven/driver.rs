@@ -12,11 +12,16 @@ use crate::transport::http_client::HttpClient;
 use bytes::Bytes;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::sync::{mpsc, watch};
+use std::sync::{Mutex, MutexGuard};
+use tokio::sync::{mpsc, watch, Notify};
 use tracing::Instrument;
 
 pub(crate) struct Driver {
-    pub engine: VenEngine,
+    /// Shared with the push endpoint ([`super::push`]), which answers pushed payloads while
+    /// this loop carries out the engine's outputs. Never held across an await.
+    pub engine: Arc<Mutex<VenEngine>>,
+    /// Signalled when someone else (the push endpoint) gave the engine input.
+    pub wake: Arc<Notify>,
     pub client: HttpClient,
     pub envelope: Envelope,
     pub clock: Arc<dyn Clock>,
@@ -29,16 +34,22 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
+    fn engine(&self) -> MutexGuard<'_, VenEngine> {
+        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub async fn run(
         mut self,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> Result<(), VenRuntimeError> {
         tokio::pin!(shutdown);
         let now = self.clock.now();
-        self.engine.start(now);
+        self.engine().start(now);
+        let wake = self.wake.clone();
         loop {
             self.drain().await;
-            let sleep = match self.engine.next_timeout() {
+            let next = self.engine().next_timeout();
+            let sleep = match next {
                 Some(at) => (at - self.clock.now())
                     .to_std()
                     .unwrap_or(std::time::Duration::ZERO),
@@ -48,8 +59,9 @@ impl Driver {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(sleep) => {
                     let now = self.clock.now();
-                    self.engine.handle_timeout(now);
+                    self.engine().handle_timeout(now);
                 }
+                _ = wake.notified() => {}
                 cmd = self.commands.recv() => match cmd {
                     Some(Command::Shutdown) | None => break,
                     Some(c) => self.command(c),
@@ -64,13 +76,13 @@ impl Driver {
         let now = self.clock.now();
         match c {
             Command::CreateOpt(spec, reply) => {
-                let _ = reply.send(self.engine.create_opt(*spec, now));
+                let _ = reply.send(self.engine().create_opt(*spec, now));
             }
             Command::CancelOpt(id, reply) => {
-                let _ = reply.send(self.engine.cancel_opt(&id, now));
+                let _ = reply.send(self.engine().cancel_opt(&id, now));
             }
             Command::CancelRegistration(reply) => {
-                let _ = reply.send(self.engine.cancel_registration(now));
+                let _ = reply.send(self.engine().cancel_registration(now));
             }
             Command::Shutdown => {}
         }
@@ -78,7 +90,10 @@ impl Driver {
 
     /// Carry out every pending output (exchanges one after the other).
     async fn drain(&mut self) {
-        while let Some(out) = self.engine.poll_output() {
+        loop {
+            // Bound first: the guard must not live across the awaits below.
+            let next = self.engine().poll_output();
+            let Some(out) = next else { break };
             match out {
                 Output::Send(o) => self.exchange(*o).await,
                 Output::Persist(reg) => {
@@ -99,12 +114,12 @@ impl Driver {
                     };
                     tracing::info!(event_id = %id, opt = %opt, "event answered");
                     let now = self.clock.now();
-                    self.engine.decide_event(&id, m, opt, now);
+                    self.engine().decide_event(&id, m, opt, now);
                 }
                 Output::Read(req) => {
                     let readings = sources::read(&self.offers, &req).await;
                     let now = self.clock.now();
-                    self.engine.provide_readings(req.token, readings, now);
+                    self.engine().provide_readings(req.token, readings, now);
                 }
                 Output::Notify(n) => {
                     log(&n);
@@ -145,11 +160,11 @@ impl Driver {
         .await;
         let _g = span.enter();
         match result {
-            Ok(Some(msg)) => self.engine.handle_reply(o.id, msg, self.clock.now()),
-            Ok(None) => self.engine.handle_empty_reply(o.id, self.clock.now()),
+            Ok(Some(msg)) => self.engine().handle_reply(o.id, msg, self.clock.now()),
+            Ok(None) => self.engine().handle_empty_reply(o.id, self.clock.now()),
             Err(e) => {
                 tracing::warn!(error = %e, "exchange failed");
-                self.engine.handle_failure(o.id, e, now);
+                self.engine().handle_failure(o.id, e, now);
             }
         }
     }

@@ -28,6 +28,7 @@
 
 pub mod codec;
 mod driver;
+pub mod push;
 pub mod sources;
 pub mod state;
 
@@ -92,6 +93,8 @@ pub struct VenBuilder {
     codec: Option<Arc<dyn Codec>>,
     clock: Arc<dyn Clock>,
     timeout: Option<std::time::Duration>,
+    push_listen: Option<std::net::SocketAddr>,
+    transport_address: Option<String>,
 }
 
 impl VenBuilder {
@@ -114,7 +117,25 @@ impl VenBuilder {
             codec: None,
             clock: Arc::new(SystemClock),
             timeout: None,
+            push_listen: None,
+            transport_address: None,
         }
+    }
+
+    /// HTTP push (spec digest §2): register with `oadrHttpPullModel=false` and receive the
+    /// VTN's payloads on an endpoint listening at `listen` (port 0: any free port), over TLS
+    /// with client certificates when the VTN URL is `https` (the VEN's certificate is then
+    /// its server certificate too). No oadrPoll is sent.
+    pub fn push(mut self, listen: std::net::SocketAddr) -> Self {
+        self.push_listen = Some(listen);
+        self
+    }
+
+    /// The `oadrTransportAddress` to advertise in push mode (default: `http(s)://` + the
+    /// bound listen address; required when listening on an unspecified address).
+    pub fn transport_address(mut self, url: impl Into<String>) -> Self {
+        self.transport_address = Some(url.into());
+        self
     }
 
     /// Client certificate and key (PEM): used for TLS client authentication and to sign
@@ -206,6 +227,58 @@ impl VenBuilder {
         self
     }
 
+    fn push_acceptor(
+        &self,
+        trust: &PeerTrust,
+    ) -> Result<tokio_rustls::TlsAcceptor, VenRuntimeError> {
+        let (Some(cert), Some(key)) = (&self.cert, &self.key) else {
+            return Err(VenRuntimeError::Config(
+                "push over https needs the VEN's certificate and key (its server certificate)"
+                    .into(),
+            ));
+        };
+        if trust.is_empty() {
+            return Err(VenRuntimeError::Config(
+                "push over https needs the VTN's fingerprint or a CA file to authenticate the VTN's client certificate".into(),
+            ));
+        }
+        Ok(tls::server::acceptor(
+            cert,
+            key,
+            self.ca_file.as_deref(),
+            &trust.fingerprints,
+            false,
+        )?)
+    }
+
+    /// Bind the push endpoint and set the advertised `oadrTransportAddress`.
+    fn bind_push(
+        &mut self,
+        addr: std::net::SocketAddr,
+        tls: bool,
+    ) -> Result<std::net::TcpListener, VenRuntimeError> {
+        let listener = std::net::TcpListener::bind(addr)
+            .map_err(|e| VenRuntimeError::Config(format!("push endpoint {addr}: {e}")))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| VenRuntimeError::Config(format!("push endpoint {addr}: {e}")))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| VenRuntimeError::Config(format!("push endpoint {addr}: {e}")))?;
+        let address = match self.transport_address.take() {
+            Some(a) => a,
+            None if bound.ip().is_unspecified() => {
+                return Err(VenRuntimeError::Config(format!(
+                    "listening on {bound}: give the address the VTN should use (transport address)"
+                )))
+            }
+            None => format!("{}://{bound}", if tls { "https" } else { "http" }),
+        };
+        self.config.http_pull_model = false;
+        self.config.transport_address = Some(address);
+        Ok(listener)
+    }
+
     /// Check the options, load certificates and the state file.
     pub fn build(mut self) -> Result<Ven, VenRuntimeError> {
         let codec = self.codec.take().ok_or(VenRuntimeError::NoCodec)?;
@@ -253,10 +326,19 @@ impl VenBuilder {
             opts.require_signature = signer.is_some();
             Arc::new(Verifier::new(opts))
         });
-        let tls_config = if self.vtn_url.starts_with("https:") {
+        let https = self.vtn_url.starts_with("https:");
+        let push_tls = match (&self.push_listen, https) {
+            (Some(_), true) => Some(self.push_acceptor(&trust)?),
+            _ => None,
+        };
+        let tls_config = if https {
             Some(tls::client::client_config(trust, identity)?)
         } else {
             None
+        };
+        let push_listener = match self.push_listen {
+            Some(addr) => Some(self.bind_push(addr, push_tls.is_some())?),
+            None => None,
         };
         let mut client = HttpClient::new(&self.vtn_url, tls_config)?;
         if let Some(t) = self.timeout {
@@ -267,18 +349,37 @@ impl VenBuilder {
             None => None,
         };
         self.config.offered_reports = self.offers.iter().map(ReportOffer::offered).collect();
-        let engine = VenEngine::new(self.config, persisted.clone());
+        let transport_address = self.config.transport_address.clone();
+        let engine = Arc::new(std::sync::Mutex::new(VenEngine::new(
+            self.config,
+            persisted.clone(),
+        )));
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let envelope = Envelope {
+            codec,
+            signer,
+            verifier,
+        };
+        let push = push_listener.map(|listener| push::Endpoint {
+            listener,
+            tls: push_tls,
+            inbound: push::Inbound {
+                engine: engine.clone(),
+                envelope: envelope.clone(),
+                clock: self.clock.clone(),
+                wake: wake.clone(),
+            },
+        });
         let (tx, rx) = mpsc::channel(16);
         let (reg_tx, reg_rx) = watch::channel(persisted);
         Ok(Ven {
+            push,
+            transport_address,
             driver: driver::Driver {
                 engine,
+                wake,
                 client,
-                envelope: Envelope {
-                    codec,
-                    signer,
-                    verifier,
-                },
+                envelope,
                 clock: self.clock,
                 on_event: self.on_event,
                 on_notify: self.on_notify,
@@ -299,6 +400,8 @@ impl VenBuilder {
 pub struct Ven {
     driver: driver::Driver,
     handle: VenHandle,
+    push: Option<push::Endpoint>,
+    transport_address: Option<String>,
 }
 
 impl std::fmt::Debug for Ven {
@@ -315,9 +418,14 @@ impl Ven {
         self.handle.clone()
     }
 
+    /// The `oadrTransportAddress` advertised in push mode.
+    pub fn transport_address(&self) -> Option<&str> {
+        self.transport_address.as_deref()
+    }
+
     /// Run until [`VenHandle::shutdown`].
     pub async fn run(self) -> Result<(), VenRuntimeError> {
-        self.driver.run(std::future::pending()).await
+        self.run_until(std::future::pending()).await
     }
 
     /// Run until `shutdown` completes (e.g. SIGINT/SIGTERM) or [`VenHandle::shutdown`].
@@ -325,7 +433,18 @@ impl Ven {
         self,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), VenRuntimeError> {
-        self.driver.run(shutdown).await
+        let Some(endpoint) = self.push else {
+            return self.driver.run(shutdown).await;
+        };
+        let (stop, stopped) = crate::transport::http_server::Shutdown::new();
+        if let Some(a) = &self.transport_address {
+            tracing::info!("push endpoint at {a}");
+        }
+        let server = tokio::spawn(endpoint.serve(stopped));
+        let result = self.driver.run(shutdown).await;
+        stop.trigger();
+        let _ = server.await;
+        result
     }
 }
 

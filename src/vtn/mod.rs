@@ -9,6 +9,8 @@
 
 pub mod admin;
 pub mod codec;
+pub mod deliver;
+pub mod push;
 
 use crate::engine::vtn::{
     error_response, AdminError, EventRecord, Notification, OptRecord, Policy, Reading,
@@ -123,6 +125,7 @@ impl VtnBuilder {
                 signer: self.signer,
                 verifier: self.verifier,
                 handlers: self.handlers,
+                push: Arc::default(),
             }),
         })
     }
@@ -138,6 +141,8 @@ struct Inner {
     signer: Option<Signer>,
     verifier: Option<Verifier>,
     handlers: Vec<Handler>,
+    /// Wakes the push loop when the engine changed ([`push`]).
+    push: Arc<push::PushSignal>,
 }
 
 /// The VTN runtime. Clones share the same VTN.
@@ -241,6 +246,14 @@ impl Vtn {
             }
         };
         self.notify(&notes);
+        let touched = match &response {
+            Message::CreatedPartyRegistration(c) => c.ven_id.clone(),
+            r => crate::engine::vtn::ven_id_of(r),
+        }
+        .or_else(|| crate::engine::vtn::ven_id_of(&request));
+        if let Some(v) = touched {
+            self.inner.push.touch(Some(v));
+        }
         response
     }
 
@@ -323,6 +336,7 @@ impl Vtn {
         self.commit(&mut engine, &applied.writes)?;
         let notes = engine.take_notifications();
         drop(engine);
+        self.inner.push.touch(None);
         self.notify(&notes);
         Ok(applied.value)
     }

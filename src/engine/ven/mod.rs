@@ -671,7 +671,7 @@ impl VenEngine {
 }
 
 /// The `ei:eiResponse` of a reply, when it has one.
-fn ei_response(m: &Message) -> Option<&crate::model::EiResponse> {
+pub(crate) fn ei_response(m: &Message) -> Option<&crate::model::EiResponse> {
     Some(match m {
         Message::Response(r) => &r.response,
         Message::CreatedPartyRegistration(r) => &r.response,

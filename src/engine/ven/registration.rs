@@ -189,6 +189,14 @@ impl VenEngine {
     // ---- polling ----
 
     pub(super) fn send_poll(&mut self, initial: bool, now: DateTime<Utc>) {
+        if !self.cfg.http_pull_model {
+            // Push (spec digest §2): the VTN sends its payloads to us, there is no oadrPoll;
+            // after registering, resynchronise with oadrRequestEvent all the same.
+            if initial {
+                self.send_request_event();
+            }
+            return;
+        }
         self.poll_in_flight = true;
         self.schedule_poll(now);
         let ven_id = self.ven_id();
@@ -217,13 +225,17 @@ impl VenEngine {
         );
         self.dispatch_vtn_request(reply, now, false);
         if initial && !stop_sequence && self.phase == Phase::Registered {
-            let request = RequestEvent {
-                request_id: self.rng.id(),
-                ven_id: self.ven_id(),
-                reply_limit: None,
-            };
-            self.send(Pending::RequestEvent, Message::RequestEvent(request));
+            self.send_request_event();
         }
+    }
+
+    fn send_request_event(&mut self) {
+        let request = RequestEvent {
+            request_id: self.rng.id(),
+            ven_id: self.ven_id(),
+            reply_limit: None,
+        };
+        self.send(Pending::RequestEvent, Message::RequestEvent(request));
     }
 
     pub(super) fn on_request_event_reply(&mut self, reply: Message, now: DateTime<Utc>) {

@@ -145,6 +145,19 @@ impl VtnEngine {
     /// The complete oadrDistributeEvent for a VEN (spec digest §2: never a delta), recording
     /// what was delivered. Deliveries of events that left the set are dropped.
     pub fn distribute_event(&mut self, ven_id: &str, request_id: &str) -> DistributeEvent {
+        let d = self.build_distribute(ven_id, request_id);
+        let sent: Vec<(String, u32)> = d
+            .events
+            .iter()
+            .map(|e| (e.id().to_owned(), e.event_descriptor.modification_number))
+            .collect();
+        self.record_distribution(ven_id, &sent);
+        d
+    }
+
+    /// The complete oadrDistributeEvent for a VEN as it stands now, recording nothing (push
+    /// records it with [`VtnEngine::record_distribution`] once the VEN acknowledged it).
+    pub(crate) fn build_distribute(&self, ven_id: &str, request_id: &str) -> DistributeEvent {
         let now = self.clock.now();
         let events: Vec<Event> = match self.vens.get(ven_id) {
             Some(ven) => self
@@ -154,20 +167,32 @@ impl VtnEngine {
                 .collect(),
             None => Vec::new(),
         };
+        DistributeEvent {
+            response: Some(EiResponse::ok(request_id)),
+            request_id: request_id.to_owned(),
+            vtn_id: self.config.vtn_id.clone(),
+            events,
+        }
+    }
+
+    /// Record that the VEN received an oadrDistributeEvent holding these `(eventID,
+    /// modificationNumber)`s: their deliveries are updated, those of events that left the set
+    /// are dropped.
+    pub(crate) fn record_distribution(&mut self, ven_id: &str, sent: &[(String, u32)]) {
+        let now = self.clock.now();
         let ds = self.deliveries.entry(ven_id.to_owned()).or_default();
         let mut writes = Vec::new();
-        for e in &events {
-            let id = e.id();
+        for (id, modification) in sent {
             let d = ds
-                .entry(id.to_owned())
+                .entry(id.clone())
                 .or_insert_with(|| Delivery::new(ven_id, id));
-            d.delivered = Some(e.event_descriptor.modification_number);
+            d.delivered = Some(*modification);
             d.delivered_at = Some(now);
             writes.push(Write::PutDelivery(d.clone()));
         }
         let gone: Vec<String> = ds
             .keys()
-            .filter(|id| !events.iter().any(|e| e.id() == id.as_str()))
+            .filter(|id| !sent.iter().any(|(s, _)| s == *id))
             .filter(|id| {
                 // Keep the record of a delivered cancellation (it stops redelivery) while the
                 // event lives; drop everything else that left the set.
@@ -187,12 +212,6 @@ impl VtnEngine {
             });
         }
         self.writes.extend(writes);
-        DistributeEvent {
-            response: Some(EiResponse::ok(request_id)),
-            request_id: request_id.to_owned(),
-            vtn_id: self.config.vtn_id.clone(),
-            events,
-        }
     }
 
     /// oadrRequestEvent: the complete set, now.

@@ -15,6 +15,7 @@ mod ids;
 mod opt;
 pub mod policy;
 mod poll;
+mod push;
 mod registration;
 mod reply;
 mod report;
@@ -28,6 +29,8 @@ pub use policy::{
     default_report_requests, Acceptance, AllowListPolicy, Policy, RegistrationDecision,
     RegistrationRequest,
 };
+pub use push::{PushItem, PushRefused};
+pub(crate) use reply::ven_id_of;
 pub use reply::{error_response, request_id_of};
 pub use state::{
     Delivery, EventRecord, MetadataRecord, OptRecord, Queued, Reading, ReportRequestRecord,

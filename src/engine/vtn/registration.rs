@@ -173,6 +173,7 @@ impl VtnEngine {
                 accepted.resource_ids,
                 previous.as_ref().map(|p| &p.resource_ids),
             ),
+            transport_name: c.transport_name,
             http_pull_model: !push,
             transport_address: c.transport_address.clone(),
             report_only: c.report_only,

@@ -3,7 +3,9 @@
 //! serde-serializable so that a store can keep it as-is; [`Snapshot`] is what a store hands
 //! back at start-up to resume.
 
-use crate::model::{CreateOpt, Event, Message, OptType, Report, ReportRequest, ResponseCode};
+use crate::model::{
+    CreateOpt, Event, Message, OptType, Report, ReportRequest, ResponseCode, TransportName,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +32,9 @@ pub struct VenRecord {
     /// resourceID in the data sources of its METADATA reports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource_ids: Vec<String>,
+    /// `oadrTransportName` (simpleHttp when absent from an older store).
+    #[serde(default = "simple_http")]
+    pub transport_name: TransportName,
     /// `oadrHttpPullModel` (true when absent).
     pub http_pull_model: bool,
     /// `oadrTransportAddress` (push VENs).
@@ -50,6 +55,18 @@ pub struct VenRecord {
     /// A VTN-initiated oadrRequestReregistration awaits the VEN's oadrResponse.
     #[serde(default)]
     pub reregistration_pending: bool,
+}
+
+fn simple_http() -> TransportName {
+    TransportName::SimpleHttp
+}
+
+impl VenRecord {
+    /// Whether the VTN sends this VEN its VTN-initiated payloads itself (HTTP push, spec
+    /// digest §2, or XMPP, §3) instead of waiting for oadrPoll.
+    pub fn is_push(&self) -> bool {
+        self.transport_name == TransportName::Xmpp || !self.http_pull_model
+    }
 }
 
 /// An event the VTN publishes, with its current modificationNumber and status.

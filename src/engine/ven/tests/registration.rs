@@ -392,3 +392,59 @@ fn stray_replies_and_ven_only_payloads_are_ignored() {
         }
     )));
 }
+
+#[test]
+fn push_mode_registers_with_its_address_and_never_polls() {
+    let mut c = cfg();
+    c.http_pull_model = false;
+    c.transport_address = Some("https://127.0.0.1:8443".into());
+    let mut h = H::new(c);
+    h.start();
+    let q = h.take("oadrQueryRegistration");
+    h.reply(q.id, created_registration(None, None, None));
+    let c = h.take("oadrCreatePartyRegistration");
+    let Message::CreatePartyRegistration(cp) = &c.message else {
+        unreachable!()
+    };
+    // Spec digest §2, §4: simpleHttp with oadrHttpPullModel=false and the VEN's own address.
+    assert_eq!(cp.http_pull_model, Some(false));
+    assert_eq!(cp.transport_name, TransportName::SimpleHttp);
+    assert_eq!(
+        cp.transport_address.as_deref(),
+        Some("https://127.0.0.1:8443")
+    );
+    h.reply(
+        c.id,
+        created_registration(Some("ven-1"), Some("reg-1"), Some(Duration::seconds(10))),
+    );
+    // No oadrPoll: straight to oadrRequestEvent (certification expects it after registering).
+    let re = h.take("oadrRequestEvent");
+    h.reply(re.id, distribute("d0", vec![]));
+    h.nothing_sent();
+    assert!(h.e.is_registered());
+    // Hours pass: still no poll, and no timer asks for one.
+    h.advance(chrono::Duration::hours(3));
+    h.nothing_sent();
+    assert_eq!(h.e.next_timeout(), None);
+    // A pushed payload is answered in the same exchange.
+    let now = h.now();
+    let answer = h.e.handle_pushed(
+        Message::RequestReregistration(RequestReregistration {
+            ven_id: "ven-1".into(),
+        }),
+        now,
+    );
+    let Message::Response(r) = answer else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(r.response.response_code, ResponseCode::OK);
+    assert_eq!(r.ven_id.as_deref(), Some("ven-1"));
+    // ... and the re-registration follows as the VEN's own request, not as an oadrResponse.
+    let c = h.take("oadrCreatePartyRegistration");
+    let Message::CreatePartyRegistration(cp) = &c.message else {
+        unreachable!()
+    };
+    assert_eq!(cp.registration_id.as_deref(), Some("reg-1"));
+    assert_eq!(cp.http_pull_model, Some(false));
+    h.nothing_sent();
+}

@@ -1,0 +1,225 @@
+//! Latency from event creation to the VEN's event handler, for N oadr VENs on loopback, per
+//! transport (issue 8; `bench/push_latency.sh` runs it).
+//!
+//!     push_latency --transport pull|push [--vens 1000] [--poll-freq-s 10] [--timeout-s 60]
+//!
+//! One process: an oadr VTN (memory store, XML codec, push loop) and N oadr VENs (the real
+//! `oadr::ven` runtime, XML codec, no TLS). All VENs register first; then one event targeting
+//! all of them is created and each VEN's event handler records when it is called. Pull VENs
+//! poll at the VTN's oadrRequestedOadrPollFreq (`--poll-freq-s`, the VTN default 10 s) with
+//! the VEN's default 1 s jitter; push VENs get the event POSTed to their own endpoint.
+//! Prints one JSON line: transport, VENs reached, p50/p90/p99/max/mean latency in ms.
+//!
+//! Another transport is one more arm in `ven_builder` and `Transport` (and a line in the
+//! script); everything else is shared. Bounded: `--timeout-s` caps each phase.
+
+use oadr::engine::vtn::{AllowListPolicy, VtnConfig};
+use oadr::model::{Duration, Event, OptType, Targets};
+use oadr::store::MemoryStore;
+use oadr::transport::http_server::{self, Limits, OpenAdrEndpoints, Shutdown};
+use oadr::ven::{VenBuilder, VenHandle};
+use oadr::vtn::deliver::HttpPush;
+use oadr::vtn::push::PushOptions;
+use oadr::vtn::Vtn;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Transport {
+    Pull,
+    Push,
+}
+
+struct Args {
+    transport: Transport,
+    vens: usize,
+    poll_freq_s: u32,
+    timeout: StdDuration,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        transport: Transport::Pull,
+        vens: 1000,
+        poll_freq_s: 10,
+        timeout: StdDuration::from_secs(60),
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = argv.iter();
+    let usage = || -> ! {
+        eprintln!("usage: push_latency --transport pull|push [--vens N] [--poll-freq-s S] [--timeout-s S]");
+        std::process::exit(2)
+    };
+    while let Some(flag) = it.next() {
+        let value = it.next().unwrap_or_else(|| usage());
+        match flag.as_str() {
+            "--transport" => {
+                a.transport = match value.as_str() {
+                    "pull" => Transport::Pull,
+                    "push" => Transport::Push,
+                    _ => usage(),
+                }
+            }
+            "--vens" => a.vens = value.parse().unwrap_or_else(|_| usage()),
+            "--poll-freq-s" => a.poll_freq_s = value.parse().unwrap_or_else(|_| usage()),
+            "--timeout-s" => {
+                a.timeout = StdDuration::from_secs(value.parse().unwrap_or_else(|_| usage()))
+            }
+            _ => usage(),
+        }
+    }
+    a
+}
+
+type Seen = Arc<Mutex<Vec<Instant>>>;
+
+fn ven_builder(url: &str, name: &str, transport: Transport, seen: &Seen) -> VenBuilder {
+    let seen = seen.clone();
+    let b = VenBuilder::new(url, name)
+        .codec(Arc::new(oadr::ven::codec::XmlCodec))
+        .on_event(move |_event, _modified| {
+            seen.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Instant::now());
+            async { OptType::OptIn }
+        });
+    match transport {
+        Transport::Pull => b,
+        Transport::Push => b.push("127.0.0.1:0".parse().expect("address")),
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn wait(what: &str, timeout: StdDuration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        if Instant::now() >= deadline {
+            eprintln!("push_latency: timed out waiting for {what}");
+            std::process::exit(1);
+        }
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+}
+
+async fn run(a: Args) {
+    let vtn = Vtn::builder(Arc::new(MemoryStore::new()))
+        .config(VtnConfig {
+            vtn_id: "bench-vtn".into(),
+            poll_frequency: Duration::seconds(a.poll_freq_s),
+            accept_push: true,
+            ..VtnConfig::default()
+        })
+        .policy(Arc::new(AllowListPolicy::accept_any()))
+        .codec(Arc::new(oadr::vtn::codec::XmlCodec))
+        .build()
+        .expect("VTN");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let (shutdown, rx) = Shutdown::new();
+    let server = tokio::spawn(http_server::serve(
+        listener,
+        None,
+        Arc::new(OpenAdrEndpoints(vtn.clone())),
+        Limits::default(),
+        rx.clone(),
+    ));
+    let pusher = {
+        let vtn = vtn.clone();
+        let transport = Arc::new(HttpPush::new(None, StdDuration::from_secs(10)));
+        tokio::spawn(async move {
+            vtn.push_loop(vec![transport], PushOptions::default(), rx)
+                .await
+        })
+    };
+
+    let seen: Seen = Default::default();
+    let mut handles: Vec<(VenHandle, tokio::task::JoinHandle<()>)> = Vec::new();
+    for i in 0..a.vens {
+        let ven = ven_builder(&url, &format!("bench-ven-{i}"), a.transport, &seen)
+            .build()
+            .expect("VEN");
+        let h = ven.handle();
+        let task = tokio::spawn(async move {
+            let _ = ven.run().await;
+        });
+        handles.push((h, task));
+    }
+    let started = Instant::now();
+    let vens = a.vens;
+    wait("registrations", a.timeout, || {
+        handles
+            .iter()
+            .filter(|(h, _)| h.registration().is_some())
+            .count()
+            == vens
+    })
+    .await;
+    let registered_in = started.elapsed();
+    // Let every VEN finish its start-up exchanges (oadrRequestEvent) and settle.
+    tokio::time::sleep(StdDuration::from_secs(2)).await;
+    let ids: Vec<String> = handles
+        .iter()
+        .filter_map(|(h, _)| h.registration().map(|r| r.ven_id))
+        .collect();
+    let event = Event::builder("", "http://market.example/bench")
+        .start(chrono::Utc::now() + chrono::Duration::hours(1))
+        .simple_signal([(Duration::minutes(30), 1.0)])
+        .targets(Targets::vens(ids))
+        .build();
+    seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    let created = Instant::now();
+    vtn.create_event(event).expect("event");
+    wait("every VEN's handler", a.timeout, || {
+        seen.lock().unwrap_or_else(|e| e.into_inner()).len() >= vens
+    })
+    .await;
+    let mut ms: Vec<f64> = seen
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|t| t.duration_since(created).as_secs_f64() * 1000.0)
+        .collect();
+    ms.sort_by(|x, y| x.total_cmp(y));
+    let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
+    println!(
+        "{{\"transport\":\"{}\",\"vens\":{},\"reached\":{},\"poll_freq_s\":{},\"registered_s\":{:.2},\"p50_ms\":{:.1},\"p90_ms\":{:.1},\"p99_ms\":{:.1},\"max_ms\":{:.1},\"mean_ms\":{:.1}}}",
+        format!("{:?}", a.transport).to_lowercase(),
+        vens,
+        ms.len(),
+        a.poll_freq_s,
+        registered_in.as_secs_f64(),
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.9),
+        percentile(&ms, 0.99),
+        ms.last().copied().unwrap_or(f64::NAN),
+        mean
+    );
+    for (h, _) in &handles {
+        let _ = h.shutdown().await;
+    }
+    for (_, t) in handles {
+        let _ = tokio::time::timeout(StdDuration::from_secs(10), t).await;
+    }
+    shutdown.trigger();
+    let _ = server.await;
+    let _ = pusher.await;
+}
+
+fn main() {
+    let a = args();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(run(a));
+}
