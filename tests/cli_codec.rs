@@ -77,6 +77,15 @@ fn invalid_input_is_reported_with_path_and_code() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // Schema errors of the encoded XML are reported as `oadr validate` reports them.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("-: invalid: /oadrPayload/oadrSignedObject/oadrCreatedPartyRegistration/oadrRequestedOadrPollFreq/duration")
+            && err.contains("(line ")
+            && err.trim_end().ends_with("[454]"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing printed for invalid output");
     let out = oadr(&["decode", "-"], Some(b"<oadrPayload/>"));
     assert_eq!(out.status.code(), Some(1));
     let out = oadr(&["decode", "/nonexistent/file.xml"], None);

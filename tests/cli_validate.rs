@@ -132,3 +132,52 @@ fn no_path_is_a_usage_error() {
     let o = oadr(&["validate"], None);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `--conformance`: a schema-valid message that breaks rule 2 (interval uids start at 0) is
+/// invalid, with the finding in the same JSON shape plus `rule` and `severity`, located at
+/// the element's line and column.
+#[test]
+fn conformance_findings_use_the_same_shape() {
+    let xml = std::fs::read_to_string(support::root().join(VALID)).expect("fixture");
+    let bad = xml.replace("<text>0</text>", "<text>5</text>");
+    assert_ne!(bad, xml, "the fixture has a uid 0 interval");
+
+    let o = oadr(&["validate", "-"], Some(bad.as_bytes()));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "schema-valid without --conformance"
+    );
+
+    let o = oadr(
+        &["validate", "--json", "--conformance", "-"],
+        Some(bad.as_bytes()),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["type"], "oadrDistributeEvent");
+    let e = &v["errors"][0];
+    assert_eq!(e["rule"], "2", "{v}");
+    assert_eq!(e["severity"], "error");
+    assert!(e["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("/oadrPayload/oadrSignedObject/oadrDistributeEvent/oadrEvent/eiEvent"));
+    assert!(
+        e["line"].as_u64().unwrap() >= 1 && e["column"].as_u64().unwrap() > 1,
+        "{e}"
+    );
+
+    let o = oadr(&["validate", "--conformance", "-"], Some(bad.as_bytes()));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with("-: invalid: /oadrPayload/"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("rule 2:"), "{}", stdout(&o));
+
+    let o = oadr(&["validate", "--conformance", VALID], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}

@@ -174,3 +174,27 @@ fn xmlsec1_accepts_the_chain_we_send() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `Trust::AnyCertificate` (the VTN's `--accept-any`) trusts any signer, but the signature
+/// must still verify: a tampered payload is refused, and the signer's fingerprint is known.
+#[test]
+fn any_certificate_still_checks_the_signature() {
+    let s = signer("sign-ca/leaf-ecdsa.crt", "sign-ca/leaf-ecdsa.key");
+    let signed = s.sign(&payload()).expect("sign");
+    let mut options = VerifyOptions::new(Trust::AnyCertificate);
+    options.replay = Replay::Ignore;
+    let verified = Verifier::new(options.clone())
+        .verify(&signed, Utc::now())
+        .expect("any signer")
+        .expect("a signature");
+    assert_eq!(
+        verified.fingerprint,
+        cert("sign-ca/leaf-ecdsa.crt").fingerprint()
+    );
+    let text = String::from_utf8(signed).expect("utf-8");
+    let tampered = text.replacen("<ei:venID>", "<ei:venID>x", 1);
+    assert_ne!(tampered, text, "the payload carries a venID");
+    assert!(Verifier::new(options)
+        .verify(tampered.as_bytes(), Utc::now())
+        .is_err());
+}

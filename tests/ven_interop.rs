@@ -132,7 +132,7 @@ async fn scenario(mode: Mode) {
     let notes: Notes = Default::default();
     let n2 = notes.clone();
     let mut b = VenBuilder::new(vtn.url.clone(), format!("oadr-ven-{}", mode as u8))
-        .codec(Arc::new(XmlCodec))
+        .codec(Arc::new(XmlCodec::default()))
         .poll_jitter(chrono::Duration::milliseconds(100))
         .on_event(|_e, _m| async { OptType::OptIn })
         .on_notification(move |n| {

@@ -77,7 +77,9 @@ impl VtnXmpp {
                 accept_xmpp: true,
                 ..VtnConfig::default()
             })
-            .codec(Arc::new(ServerFormCodec(Arc::new(oadr::vtn::codec::XmlCodec))));
+            .codec(Arc::new(ServerFormCodec(Arc::new(
+                oadr::vtn::codec::XmlCodec,
+            ))));
         if signed {
             let ven_fp = fingerprint("ven-ecdsa.crt");
             b = b
@@ -269,7 +271,9 @@ async fn every_scenario(signed: bool) {
 
     // Report registration → oadrCreateReport sent to the VEN's JID → active → readings.
     until("report requested on the VEN", 20, || {
-        noted(&notes, |n| matches!(n, Notification::ReportRequested { .. })) > 0
+        noted(&notes, |n| {
+            matches!(n, Notification::ReportRequested { .. })
+        }) > 0
     })
     .await;
     until("report request active on the VTN", 20, || {
@@ -305,7 +309,10 @@ async fn every_scenario(signed: bool) {
     vtn.vtn
         .modify_event(&event_id, event_at_level(&ven_id, 3.0))
         .unwrap();
-    until("modification opted out", 20, || answered(1, OptType::OptOut)).await;
+    until("modification opted out", 20, || {
+        answered(1, OptType::OptOut)
+    })
+    .await;
 
     // Opt schedule: oadrCreateOpt, oadrCancelOpt.
     let spec = OptSpec {
@@ -320,12 +327,18 @@ async fn every_scenario(signed: bool) {
     };
     let opt_id = h.create_opt(spec).await.unwrap().unwrap();
     until("opt stored", 20, || {
-        vtn.vtn.opts().iter().any(|o| o.opt.opt_id == opt_id && !o.cancelled)
+        vtn.vtn
+            .opts()
+            .iter()
+            .any(|o| o.opt.opt_id == opt_id && !o.cancelled)
     })
     .await;
     h.cancel_opt(&opt_id).await.unwrap().unwrap();
     until("opt cancelled", 20, || {
-        vtn.vtn.opts().iter().any(|o| o.opt.opt_id == opt_id && o.cancelled)
+        vtn.vtn
+            .opts()
+            .iter()
+            .any(|o| o.opt.opt_id == opt_id && o.cancelled)
     })
     .await;
 
@@ -354,7 +367,10 @@ async fn every_scenario(signed: bool) {
     })
     .await;
     assert!(
-        noted(&notes, |n| matches!(n, Notification::ReportFinished { report_request_id, cancelled: true } if *report_request_id == rr.id())) > 0
+        noted(
+            &notes,
+            |n| matches!(n, Notification::ReportFinished { report_request_id, cancelled: true } if *report_request_id == rr.id())
+        ) > 0
     );
 
     // venID binding: another account that sends ven1's venID is refused with 463.
@@ -391,7 +407,10 @@ async fn every_scenario(signed: bool) {
     // The VEN never polled (§9.3.1).
     let received = vtn.received.lock().unwrap().clone();
     assert!(!received.iter().any(|m| m == "oadrPoll"), "{received:?}");
-    assert!(received.iter().any(|m| m == "oadrCreatedEvent"), "{received:?}");
+    assert!(
+        received.iter().any(|m| m == "oadrCreatedEvent"),
+        "{received:?}"
+    );
 
     // Registration cancelled by the VTN: oadrCancelPartyRegistration to the VEN's JID.
     vtn.vtn.cancel_registration(&ven_id).unwrap();

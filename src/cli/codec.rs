@@ -2,7 +2,8 @@
 //!
 //! `decode` prints `{"message_type": "oadrDistributeEvent", "payload": {...}}`, the model's
 //! JSON (OpenLEADR's dict form, see `oadr::model`). `encode` reads that JSON and prints the
-//! XML message. Errors use `oadr validate`'s plain form on stderr,
+//! XML message, schema-validated before it is printed. Errors use `oadr validate`'s plain
+//! form on stderr (every schema error, one per line),
 //! `PATH: invalid: <element path>: <message> [<response code>]`; exit status 1 for invalid
 //! input, 2 for usage and I/O errors.
 
@@ -36,13 +37,21 @@ fn read_input(path: &Path) -> Result<Vec<u8>, ExitCode> {
     })
 }
 
+/// Report `err` as `oadr validate` does: schema errors one per line, first error first.
 fn invalid(path: &Path, err: &model::ModelError) -> ExitCode {
-    eprintln!(
-        "{}: invalid: {} [{}]",
-        path.display(),
-        err,
-        err.response_code()
-    );
+    match err {
+        model::ModelError::Schema(errors) => {
+            for e in errors.iter() {
+                eprintln!("{}: invalid: {e}", path.display());
+            }
+        }
+        other => eprintln!(
+            "{}: invalid: {} [{}]",
+            path.display(),
+            other,
+            other.response_code()
+        ),
+    }
     ExitCode::from(1)
 }
 

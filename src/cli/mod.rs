@@ -10,9 +10,33 @@ pub mod security;
 pub mod validate;
 pub mod ven;
 pub mod vtn;
+pub mod xmpp;
 
 /// Exit code for usage and I/O errors (the `oadr validate` contract).
 pub const EXIT_USAGE: u8 = 2;
+
+/// `--tls-backend` of `oadr ven` and `oadr vtn`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TlsBackendArg {
+    /// rustls: TLS 1.2 and 1.3, AEAD suites.
+    #[default]
+    Rustls,
+    /// OpenSSL (build with `--features openssl`): also the spec's TLS 1.2 CBC suites.
+    Openssl,
+    /// OpenSSL, TLS 1.2 with only the spec's two suites.
+    OpensslSpec,
+}
+
+impl From<TlsBackendArg> for crate::transport::tls::Backend {
+    fn from(a: TlsBackendArg) -> Self {
+        use crate::transport::tls::Backend;
+        match a {
+            TlsBackendArg::Rustls => Backend::Rustls,
+            TlsBackendArg::Openssl => Backend::OpenSsl,
+            TlsBackendArg::OpensslSpec => Backend::OpenSslSpecSuites,
+        }
+    }
+}
 
 /// oadr: OpenADR 2.0b toolkit.
 #[derive(Debug, Parser)]

@@ -48,6 +48,9 @@ pub struct VtnArgs {
     /// listed here are accepted as they are.
     #[arg(long)]
     pub tls_ca: Option<PathBuf>,
+    /// TLS implementation of the listener (`openssl*` need `--features openssl`).
+    #[arg(long, value_enum, default_value_t)]
+    pub tls_backend: super::TlsBackendArg,
     /// A VEN certificate fingerprint allowed to connect and register (repeatable).
     #[arg(long = "allow-fingerprint")]
     pub allow_fingerprint: Vec<String>,
@@ -72,6 +75,19 @@ pub struct VtnArgs {
     /// Payload encoding on the OpenADR endpoints.
     #[arg(long, value_enum, default_value = "xml")]
     pub codec: CodecArg,
+    /// Also serve VENs over XMPP (spec digest §3) as this account, e.g.
+    /// `vtn@example.com/oadr`; VENs send to this full JID.
+    #[arg(long, requires_all = ["password_file", "xmpp_ca"])]
+    pub xmpp_jid: Option<String>,
+    /// XMPP: file whose first line is the account's password.
+    #[arg(long, requires = "xmpp_jid")]
+    pub password_file: Option<PathBuf>,
+    /// XMPP: the server as host:port (default: the JID's domain, port 5222).
+    #[arg(long, requires = "xmpp_jid")]
+    pub xmpp_server: Option<String>,
+    /// XMPP: PEM file with the CA (or the certificate) of the XMPP server.
+    #[arg(long, requires = "xmpp_jid")]
+    pub xmpp_ca: Option<PathBuf>,
 }
 
 /// `--sync`.
@@ -176,12 +192,35 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         id_seed: seed,
         // Push VENs are served by the push loop below (spec digest §2).
         accept_push: true,
+        // XMPP VENs are served by the XMPP client below (spec digest §3).
+        accept_xmpp: args.xmpp_jid.is_some(),
         ..VtnConfig::default()
     };
+    let xmpp = match &args.xmpp_jid {
+        Some(jid) => {
+            let mut cfg = super::xmpp::config(&super::xmpp::Account {
+                jid,
+                password_file: args.password_file.as_ref(),
+                server: args.xmpp_server.as_deref(),
+                ca: args.xmpp_ca.as_deref(),
+            })?;
+            if !cfg.jid.is_full() {
+                cfg.jid = cfg.jid.with_resource("oadr").map_err(|e| e.to_string())?;
+            }
+            cfg.disco = crate::transport::xmpp::Disco::vtn(&cfg.jid);
+            Some(cfg)
+        }
+        None => None,
+    };
+    let mut payload_codec = codec(args.codec)?;
+    if xmpp.is_some() && matches!(args.codec, CodecArg::Xml) {
+        // Signatures must survive the XMPP server's re-serialisation (transport::xmpp::stable).
+        payload_codec = Arc::new(crate::vtn::xmpp::ServerFormCodec(payload_codec));
+    }
     let mut builder = Vtn::builder(Arc::new(store))
         .config(config)
         .policy(Arc::new(policy))
-        .codec(codec(args.codec)?)
+        .codec(payload_codec)
         .on_notification(log_notification);
     if let (Some(c), Some(k)) = (&args.cert, &args.key) {
         let signer =
@@ -193,13 +232,17 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
             let certs =
                 Certificate::all_from_pem(&read(ca)?).map_err(|e| format!("--tls-ca: {e}"))?;
             Some(Trust::Ca(certs))
+        } else if args.accept_any {
+            // Any signer may register, but what it signs must still verify, and its
+            // fingerprint is bound to its venID from then on.
+            Some(Trust::AnyCertificate)
         } else {
             None
         };
         match trust {
             Some(t) => builder = builder.verifier(Verifier::new(VerifyOptions::new(t))),
             None => tracing::warn!(
-                "signing answers, but VEN signatures are not verified (no --allow-fingerprint or --tls-ca)"
+                "signing answers, but VEN signatures are not verified (no --allow-fingerprint, --tls-ca or --accept-any)"
             ),
         }
     }
@@ -208,7 +251,8 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", args.db.display()))?;
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(c), Some(k)) => Some(
-            crate::transport::tls::server::acceptor(
+            crate::transport::tls::Acceptor::new(
+                args.tls_backend.into(),
                 c,
                 k,
                 args.tls_ca.as_deref(),
@@ -249,7 +293,7 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
             listener.local_addr().map_err(|e| e.to_string())?,
             admin.local_addr().map_err(|e| e.to_string())?
         );
-        let endpoints = tokio::spawn(http_server::serve(
+        let endpoints = tokio::spawn(http_server::serve_with(
             listener,
             tls,
             Arc::new(OpenAdrEndpoints(vtn.clone())),
@@ -264,11 +308,20 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
             Limits::default(),
             rx,
         ));
+        let mut transports: Vec<Arc<dyn crate::vtn::deliver::Deliver>> = vec![push_transport];
+        let xmpp_client = xmpp.map(|cfg| {
+            tracing::info!("serving XMPP VENs as {}", cfg.jid);
+            let (client, incoming) = crate::transport::xmpp::XmppClient::start(cfg);
+            transports.push(Arc::new(crate::vtn::xmpp::XmppDeliver::new(client.clone())));
+            let (vtn, stop) = (vtn.clone(), rx_push.clone());
+            let task = tokio::spawn(async move { vtn.serve_xmpp(incoming, stop).await });
+            (client, task)
+        });
         let pusher = {
             let vtn = vtn.clone();
             let stop = rx_push;
             tokio::spawn(async move {
-                vtn.push_loop(vec![push_transport], PushOptions::default(), stop)
+                vtn.push_loop(transports, PushOptions::default(), stop)
                     .await
             })
         };
@@ -288,6 +341,10 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         tracing::info!("shutting down");
         shutdown.trigger();
         purger.abort();
+        if let Some((client, task)) = xmpp_client {
+            client.stop().await;
+            let _ = task.await;
+        }
         let _ = endpoints.await;
         let _ = admin_task.await;
         let _ = pusher.await;
@@ -329,7 +386,7 @@ fn push_transport(
 fn codec(c: CodecArg) -> Result<Arc<dyn crate::vtn::codec::Codec>, String> {
     match c {
         CodecArg::Json => Ok(Arc::new(crate::vtn::codec::JsonCodec)),
-        CodecArg::Xml => Ok(Arc::new(crate::vtn::codec::XmlCodec)),
+        CodecArg::Xml => Ok(Arc::new(crate::vtn::codec::XmlCodec::default())),
     }
 }
 

@@ -64,6 +64,16 @@ fn rule_1_utc_times() {
     assert_eq!(f[0].path, "/oadrPayload/a/dtstart/date-time");
     assert_eq!(f[1].path, "/oadrPayload/a/dtstart[2]/date-time");
     assert_eq!(f[0].response_code(), ResponseCode::INVALID_DATA);
+    // CDATA sections and character references are part of the value.
+    let split = br#"<oadrPayload><createdDateTime><![CDATA[2026-07-01T12:00:00]]>&#90;</createdDateTime>
+        <createdDateTime>&#50;026-07-01T12:00:00<![CDATA[+01:00]]></createdDateTime></oadrPayload>"#;
+    let f = check_utc_times(split);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].message.contains("2026-07-01T12:00:00+01:00"),
+        "{}",
+        f[0].message
+    );
 }
 
 #[test]

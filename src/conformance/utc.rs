@@ -51,6 +51,21 @@ pub fn check_utc_times(xml: &[u8]) -> Vec<Finding> {
                     buf.push_str(&s);
                 }
             }
+            Ok(Event::CData(c)) => {
+                if let Some(buf) = text.as_mut() {
+                    buf.push_str(&String::from_utf8_lossy(&c));
+                }
+            }
+            Ok(Event::GeneralRef(r)) => {
+                if let Some(buf) = text.as_mut() {
+                    match r.resolve_char_ref() {
+                        Ok(Some(c)) => buf.push(c),
+                        // A predefined entity (`&amp;` ...) is never part of a valid dateTime:
+                        // keep a marker so the value is reported as it is not UTC.
+                        _ => buf.push('&'),
+                    }
+                }
+            }
             Ok(Event::End(_)) => {
                 if let Some(value) = text.take() {
                     let v = value.trim();

@@ -23,7 +23,7 @@ pub mod tokens;
 pub mod units;
 mod wire;
 
-pub use wire::{decode, decode_with_wire, encode, ModelError};
+pub use wire::{decode, decode_unvalidated, decode_with_wire, encode, ModelError};
 
 pub use common::{EiResponse, ResponseCode};
 pub use duration::{Duration, DurationError};

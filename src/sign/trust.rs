@@ -20,6 +20,10 @@ pub enum Trust {
     /// the message's KeyInfo), valid at the time of verification, with serverAuth or
     /// clientAuth extended key usage when an EKU extension is present.
     Ca(Vec<Certificate>),
+    /// Any certificate: the signature is still checked against the certificate in KeyInfo,
+    /// whose fingerprint then identifies the signer (a VTN binds it to the venID at
+    /// registration). For tests and demos (`oadr vtn --accept-any`), never for production.
+    AnyCertificate,
 }
 
 impl Trust {
@@ -47,6 +51,7 @@ impl Trust {
             ))),
             Trust::Certificates(certs) if certs.contains(signer) => Ok(()),
             Trust::Certificates(_) => Err(untrusted("not the pinned certificate".into())),
+            Trust::AnyCertificate => Ok(()),
             Trust::Ca(roots) => {
                 let root_ders: Vec<CertificateDer<'_>> = roots
                     .iter()

@@ -4,6 +4,7 @@
 //! are retried with exponential backoff (§9.1.6–7 leave the values to local policy); other
 //! HTTP statuses are returned as errors at once.
 
+use super::tls::Connector;
 use super::{Service, CONTENT_TYPE, PATH_PREFIX};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -138,7 +139,7 @@ impl Target {
 /// A simple-HTTP client for one VTN.
 pub struct HttpClient {
     target: Target,
-    tls: Option<tokio_rustls::TlsConnector>,
+    tls: Option<Connector>,
     conn: tokio::sync::Mutex<Option<SendRequest<Full<Bytes>>>>,
     /// Time allowed for one attempt (connect + exchange).
     pub timeout: Duration,
@@ -160,6 +161,14 @@ impl HttpClient {
     /// A client for `vtn_url` (`http://host:port[/prefix]` or `https://...`; for https a
     /// TLS configuration is required).
     pub fn new(vtn_url: &str, tls: Option<rustls::ClientConfig>) -> Result<HttpClient, HttpError> {
+        let connector =
+            tls.map(|c| Connector::Rustls(tokio_rustls::TlsConnector::from(Arc::new(c))));
+        HttpClient::with_connector(vtn_url, connector)
+    }
+
+    /// [`HttpClient::new`] with any TLS [`Connector`] (rustls, or OpenSSL with the `openssl`
+    /// feature).
+    pub fn with_connector(vtn_url: &str, tls: Option<Connector>) -> Result<HttpClient, HttpError> {
         let target = Target::parse(vtn_url)?;
         if target.tls && tls.is_none() {
             return Err(HttpError::InvalidUrl(format!(
@@ -167,9 +176,7 @@ impl HttpClient {
             )));
         }
         Ok(HttpClient {
-            tls: tls
-                .filter(|_| target.tls)
-                .map(|c| tokio_rustls::TlsConnector::from(Arc::new(c))),
+            tls: tls.filter(|_| target.tls),
             target,
             conn: tokio::sync::Mutex::new(None),
             timeout: Duration::from_secs(10),
@@ -265,7 +272,7 @@ impl HttpClient {
             })?;
         let _ = tcp.set_nodelay(true);
         match &self.tls {
-            Some(connector) => {
+            Some(Connector::Rustls(connector)) => {
                 let name = rustls::pki_types::ServerName::try_from(self.target.host.clone())
                     .map_err(|e| HttpError::Tls {
                         addr: addr.clone(),
@@ -278,6 +285,24 @@ impl HttpClient {
                         addr,
                         reason: e.to_string(),
                     })?;
+                handshake(TokioIo::new(stream)).await
+            }
+            #[cfg(feature = "openssl")]
+            Some(Connector::OpenSsl(connector)) => {
+                let tls_err = |reason: String| HttpError::Tls {
+                    addr: addr.clone(),
+                    reason,
+                };
+                let ssl = connector
+                    .configure()
+                    .and_then(|c| c.into_ssl(&self.target.host))
+                    .map_err(|e| tls_err(e.to_string()))?;
+                let mut stream =
+                    tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| tls_err(e.to_string()))?;
+                std::pin::Pin::new(&mut stream)
+                    .connect()
+                    .await
+                    .map_err(|e| tls_err(e.to_string()))?;
                 handshake(TokioIo::new(stream)).await
             }
             None => handshake(TokioIo::new(tcp)).await,

@@ -21,6 +21,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
+use super::tls::Acceptor;
 use super::Service;
 
 /// What a handler sees of a request.
@@ -189,6 +190,24 @@ pub async fn serve(
     tls: Option<tokio_rustls::TlsAcceptor>,
     handler: Arc<dyn HttpHandler>,
     limits: Limits,
+    shutdown: watch::Receiver<bool>,
+) {
+    serve_with(
+        listener,
+        tls.map(Acceptor::Rustls),
+        handler,
+        limits,
+        shutdown,
+    )
+    .await
+}
+
+/// [`serve`] with any TLS [`Acceptor`] (rustls, or OpenSSL with the `openssl` feature).
+pub async fn serve_with(
+    listener: TcpListener,
+    tls: Option<Acceptor>,
+    handler: Arc<dyn HttpHandler>,
+    limits: Limits,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let limiter = Arc::new(RateLimiter {
@@ -229,7 +248,7 @@ pub async fn serve(
             let _permit = permit;
             match tls {
                 None => connection(tcp, peer, None, handler, limiter, limits, stop).await,
-                Some(acceptor) => {
+                Some(Acceptor::Rustls(acceptor)) => {
                     let hs = tokio::time::timeout(limits.header_timeout, acceptor.accept(tcp));
                     match hs.await {
                         Ok(Ok(stream)) => {
@@ -245,9 +264,36 @@ pub async fn serve(
                         Err(_) => tracing::info!("TLS handshake with {peer} timed out"),
                     }
                 }
+                #[cfg(feature = "openssl")]
+                Some(Acceptor::OpenSsl(acceptor)) => {
+                    let hs =
+                        tokio::time::timeout(limits.header_timeout, openssl_accept(&acceptor, tcp));
+                    match hs.await {
+                        Ok(Ok(stream)) => {
+                            let fp = crate::transport::tls::openssl::peer_fingerprint(stream.ssl());
+                            connection(stream, peer, fp, handler, limiter, limits, stop).await
+                        }
+                        Ok(Err(e)) => tracing::info!("TLS handshake with {peer} failed: {e}"),
+                        Err(_) => tracing::info!("TLS handshake with {peer} timed out"),
+                    }
+                }
             }
         });
     }
+}
+
+#[cfg(feature = "openssl")]
+async fn openssl_accept(
+    acceptor: &::openssl::ssl::SslAcceptor,
+    tcp: tokio::net::TcpStream,
+) -> Result<tokio_openssl::SslStream<tokio::net::TcpStream>, String> {
+    let ssl = ::openssl::ssl::Ssl::new(acceptor.context()).map_err(|e| e.to_string())?;
+    let mut stream = tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| e.to_string())?;
+    std::pin::Pin::new(&mut stream)
+        .accept()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(stream)
 }
 
 async fn connection<S>(

@@ -1,6 +1,7 @@
 //! Bytes ↔ [`Message`]: the payload codec and the XML-signature layer around it (spec
 //! digest §9 "XML signatures").
 
+use crate::conformance::{check_with, ConformanceError, Context, Role, Strictness};
 use crate::model::Message;
 use crate::sign::{Signer, Verifier};
 use chrono::{DateTime, Utc};
@@ -60,17 +61,45 @@ impl Envelope {
 }
 
 /// The OpenADR 2.0b XML codec: `oadrPayload` documents through the schema-generated wire
-/// types and the model conversions ([`crate::model::decode`], [`crate::model::encode`]). Signed payloads decode too
-/// (the signature is checked by [`Envelope`], not here).
+/// types and the model conversions ([`crate::model::decode`], [`crate::model::encode`]), both
+/// schema-validated, plus the conformance rules ([`crate::conformance`]) at `strictness` on
+/// what is received (sent by a VTN) and what is sent. Signed payloads decode too (the
+/// signature is checked by [`Envelope`], not here).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct XmlCodec;
+pub struct XmlCodec {
+    /// How strictly conformance findings reject a message (default: errors reject,
+    /// warnings are logged).
+    pub strictness: Strictness,
+}
 
 impl Codec for XmlCodec {
     fn encode(&self, message: &Message) -> Result<Vec<u8>, String> {
+        conform(message, Role::Ven, self.strictness).map_err(|e| e.to_string())?;
         crate::model::encode(message).map_err(|e| e.to_string())
     }
 
     fn decode(&self, bytes: &[u8]) -> Result<Message, String> {
-        crate::model::decode(bytes).map_err(|e| e.to_string())
+        let message = crate::model::decode(bytes)
+            .map_err(|e| format!("{e} (response code {})", e.response_code()))?;
+        conform(&message, Role::Vtn, self.strictness)
+            .map_err(|e| format!("{e} (response code {})", e.response_code()))?;
+        Ok(message)
     }
+}
+
+/// The conformance rules that need no session state, for a message sent by `sender`;
+/// findings that do not reject the message are logged.
+pub(crate) fn conform(
+    message: &Message,
+    sender: Role,
+    strictness: Strictness,
+) -> Result<(), ConformanceError> {
+    let ctx = Context {
+        sender: Some(sender),
+        ..Context::default()
+    };
+    for finding in check_with(message, &ctx, strictness)? {
+        tracing::warn!(%finding, "conformance");
+    }
+    Ok(())
 }

@@ -29,9 +29,9 @@
 pub mod codec;
 mod driver;
 pub mod push;
-pub mod xmpp;
 pub mod sources;
 pub mod state;
+pub mod xmpp;
 
 pub use crate::engine::ven::{Notification, OptSpec, OptTarget, Registration, VenError};
 pub use codec::{Codec, Envelope, PayloadError};
@@ -97,6 +97,7 @@ pub struct VenBuilder {
     push_listen: Option<std::net::SocketAddr>,
     transport_address: Option<String>,
     xmpp: Option<xmpp::XmppVenConfig>,
+    tls_backend: tls::Backend,
 }
 
 impl VenBuilder {
@@ -122,6 +123,7 @@ impl VenBuilder {
             push_listen: None,
             transport_address: None,
             xmpp: None,
+            tls_backend: tls::Backend::default(),
         }
     }
 
@@ -138,6 +140,13 @@ impl VenBuilder {
     /// bound listen address; required when listening on an unspecified address).
     pub fn transport_address(mut self, url: impl Into<String>) -> Self {
         self.transport_address = Some(url.into());
+        self
+    }
+
+    /// The TLS implementation for `https` VTN URLs: rustls (default) or, with the `openssl`
+    /// feature, OpenSSL offering the spec's TLS 1.2 CBC suites (spec digest §10).
+    pub fn tls_backend(mut self, backend: tls::Backend) -> Self {
+        self.tls_backend = backend;
         self
     }
 
@@ -235,7 +244,11 @@ impl VenBuilder {
     /// `oadrTransportName` xmpp and its full JID, never polls, and signs (with
     /// [`VenBuilder::cert_key`]) in the form the server passes on intact. See
     /// [`xmpp`](self::xmpp).
-    pub fn xmpp(mut self, client: crate::transport::xmpp::XmppConfig, vtn: crate::transport::xmpp::Jid) -> Self {
+    pub fn xmpp(
+        mut self,
+        client: crate::transport::xmpp::XmppConfig,
+        vtn: crate::transport::xmpp::Jid,
+    ) -> Self {
         self.xmpp = Some(xmpp::XmppVenConfig { client, vtn });
         self
     }
@@ -298,7 +311,9 @@ impl VenBuilder {
         let xmpp = self.xmpp.take();
         if let Some(x) = &xmpp {
             if self.push_listen.is_some() {
-                return Err(VenRuntimeError::Config("push and xmpp exclude each other".into()));
+                return Err(VenRuntimeError::Config(
+                    "push and xmpp exclude each other".into(),
+                ));
             }
             self.config.transport_name = crate::model::TransportName::Xmpp;
             self.config.http_pull_model = false;
@@ -354,8 +369,8 @@ impl VenBuilder {
             (Some(_), true) => Some(self.push_acceptor(&trust)?),
             _ => None,
         };
-        let tls_config = if https {
-            Some(tls::client::client_config(trust, identity)?)
+        let connector = if https {
+            Some(tls::Connector::new(self.tls_backend, trust, identity)?)
         } else {
             None
         };
@@ -366,7 +381,7 @@ impl VenBuilder {
         let client = if xmpp.is_some() {
             driver::Outbound::XmppPending
         } else {
-            let mut client = HttpClient::new(&self.vtn_url, tls_config)?;
+            let mut client = HttpClient::with_connector(&self.vtn_url, connector)?;
             if let Some(t) = self.timeout {
                 client.timeout = t;
             }

@@ -168,7 +168,10 @@ pub(crate) async fn serve_incoming(
 }
 
 /// Start the client of a VEN: its sending side and the task answering the VTN.
-pub(crate) fn start(cfg: &XmppVenConfig, inbound: Inbound) -> (XmppOut, tokio::task::JoinHandle<()>) {
+pub(crate) fn start(
+    cfg: &XmppVenConfig,
+    inbound: Inbound,
+) -> (XmppOut, tokio::task::JoinHandle<()>) {
     let mut client_cfg = cfg.client.clone();
     client_cfg.jid = cfg.full_jid();
     let (client, incoming) = XmppClient::start(client_cfg);

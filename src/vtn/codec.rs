@@ -4,7 +4,9 @@
 //! OpenADR peers speak; [`JsonCodec`] carries the same messages as the JSON envelope `oadr
 //! decode` prints, for tools and tests.
 
+use crate::conformance::{ConformanceError, Role, Strictness};
 use crate::model::{Message, ResponseCode};
+use crate::ven::codec::conform;
 
 /// Why bytes did not become a payload: the element path, what is wrong, and the response
 /// code the sender gets.
@@ -67,17 +69,35 @@ impl Codec for JsonCodec {
     }
 }
 
-/// OpenADR 2.0b XML, schema-checked (`oadr::model::{decode, encode}`): what VENs speak.
+/// OpenADR 2.0b XML, schema-validated both ways (`oadr::model::{decode, encode}`), plus the
+/// conformance rules ([`crate::conformance`]) at `strictness` on what VENs send and what the
+/// VTN sends: what VENs speak.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct XmlCodec;
+pub struct XmlCodec {
+    /// How strictly conformance findings reject a message (default: errors reject,
+    /// warnings are logged).
+    pub strictness: Strictness,
+}
 
 impl Codec for XmlCodec {
     fn decode(&self, body: &[u8]) -> Result<Message, DecodeError> {
-        crate::model::decode(body)
-            .map_err(|e| DecodeError::new(e.response_code(), e.path(), e.to_string()))
+        let message = crate::model::decode(body)
+            .map_err(|e| DecodeError::new(e.response_code(), e.path(), e.to_string()))?;
+        conform(&message, Role::Ven, self.strictness).map_err(|e| {
+            let path = match &e {
+                ConformanceError::Rejected(f) => f.first().map(|f| f.path.clone()),
+            };
+            DecodeError::new(
+                e.response_code(),
+                path.unwrap_or_else(|| "/oadrPayload".into()),
+                e.to_string(),
+            )
+        })?;
+        Ok(message)
     }
 
     fn encode(&self, message: &Message) -> Result<Vec<u8>, String> {
+        conform(message, Role::Vtn, self.strictness).map_err(|e| e.to_string())?;
         crate::model::encode(message).map_err(|e| e.to_string())
     }
 

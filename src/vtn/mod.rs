@@ -178,7 +178,7 @@ impl Vtn {
             config: VtnConfig::default(),
             store,
             policy: Arc::new(crate::engine::vtn::AllowListPolicy::default()),
-            codec: Arc::new(codec::XmlCodec),
+            codec: Arc::new(codec::XmlCodec::default()),
             clock: Arc::new(SystemClock),
             signer: None,
             verifier: None,

@@ -93,6 +93,11 @@ pub const MAX_DEPTH: usize = 64;
 pub fn from_xml(xml: &[u8]) -> Result<OadrPayload, CodecError> {
     let xml = utf16_to_utf8(xml);
     precheck(&xml, MAX_DEPTH)?;
+    if may_need_pinning(&xml) {
+        if let Some(pinned) = pin_attribute_prefixes(&xml) {
+            return from_xml_prechecked(&pinned);
+        }
+    }
     from_xml_prechecked(&xml)
 }
 
@@ -198,8 +203,197 @@ pub fn to_xml(payload: &OadrPayload) -> Result<Vec<u8>, CodecError> {
         })?;
     let mut out = writer.into_inner();
     declare_xsi(&mut out);
+    declare_pinned(&mut out);
     xsd_infinity(&mut out);
     Ok(out)
+}
+
+/// The namespaces of the 2.0b schema set and `xml`: attributes in these are read by name
+/// resolution in the generated code (or keep the fixed `xml` prefix).
+const SCHEMA_NAMESPACES: [&[u8]; 17] = [
+    b"http://www.w3.org/XML/1998/namespace",
+    b"http://openadr.org/oadr-2.0b/2012/07",
+    b"urn:ietf:params:xml:ns:icalendar-2.0:stream",
+    b"http://docs.oasis-open.org/ns/energyinterop/201110",
+    b"http://docs.oasis-open.org/ns/energyinterop/201110/payloads",
+    b"http://docs.oasis-open.org/ns/emix/2011/06",
+    b"http://docs.oasis-open.org/ns/emix/2011/06/siscale",
+    b"urn:ietf:params:xml:ns:icalendar-2.0",
+    b"urn:un:unece:uncefact:codelist:standard:5:ISO42173A:2010-04-07",
+    b"http://naesb.org/espi",
+    b"http://www.w3.org/2005/Atom",
+    b"http://www.w3.org/2009/xmldsig11#",
+    b"http://www.w3.org/2000/09/xmldsig#",
+    b"http://docs.oasis-open.org/ns/emix/2011/06/power",
+    b"http://www.opengis.net/gml/3.2",
+    b"http://openadr.org/oadr-2.0b/2012/07/xmldsig-properties",
+    b"http://www.w3.org/2001/XMLSchema",
+];
+
+const XSI_NAMESPACE: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
+
+/// Prefix of attributes in foreign namespaces after [`pin_attribute_prefixes`]: followed by
+/// the namespace URI in lowercase hex, so that the binding survives the generated codec.
+const PINNED: &[u8] = b"oadrns-";
+
+/// Cheap test for [`from_xml`]: does any namespace declaration bind a URI outside the schema
+/// set (or `xsi` under another prefix)? Only then can an attribute kept raw under
+/// `anyAttribute` lose its binding.
+fn may_need_pinning(xml: &[u8]) -> bool {
+    let mut rest = xml;
+    while let Some(at) = find(rest, b"xmlns:") {
+        rest = &rest[at + 6..];
+        let prefix_end = rest.iter().position(|&b| b == b'=').unwrap_or(rest.len());
+        let prefix = rest[..prefix_end].trim_ascii();
+        let value = rest[prefix_end..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\'')
+            .and_then(|q| {
+                let quote = rest[prefix_end + q];
+                let start = prefix_end + q + 1;
+                let len = rest[start..].iter().position(|&b| b == quote)?;
+                Some(&rest[start..start + len])
+            });
+        match value {
+            Some(v) if v == XSI_NAMESPACE => {
+                if prefix != b"xsi" {
+                    return true;
+                }
+            }
+            Some(v) if !SCHEMA_NAMESPACES.contains(&v) => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The generated codec keeps an attribute matched by `anyAttribute` as its raw `prefix:name`
+/// and drops the namespace declarations, so a foreign attribute would be written back with
+/// an undeclared prefix. Rename every attribute in a namespace outside the schema set to the
+/// prefix `oadrns-<hex of its URI>` (declared on the same element), and `xsi` attributes to
+/// `xsi`; [`to_xml`] declares those prefixes again. Returns `None` when nothing changes or
+/// the input is not well-formed (the deserializer then reports it).
+pub(crate) fn pin_attribute_prefixes(xml: &[u8]) -> Option<Vec<u8>> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::NsReader::from_reader(xml);
+    let mut writer = quick_xml::Writer::new(Vec::with_capacity(xml.len() + 512));
+    let mut changed = false;
+    loop {
+        let event = reader.read_event().ok()?;
+        let event = match event {
+            Event::Start(e) => Event::Start(pin_element(&reader, &e, &mut changed)?),
+            Event::Empty(e) => Event::Empty(pin_element(&reader, &e, &mut changed)?),
+            Event::Eof => break,
+            other => other,
+        };
+        writer.write_event(event).ok()?;
+    }
+    changed.then(|| writer.into_inner())
+}
+
+fn pin_element(
+    reader: &quick_xml::NsReader<&[u8]>,
+    e: &quick_xml::events::BytesStart<'_>,
+    changed: &mut bool,
+) -> Option<quick_xml::events::BytesStart<'static>> {
+    use quick_xml::name::{QName, ResolveResult};
+    let mut out = e.to_owned();
+    out.clear_attributes();
+    let mut declared: Vec<Vec<u8>> = Vec::new();
+    for attr in e.attributes().with_checks(false) {
+        let attr = attr.ok()?;
+        let key = attr.key;
+        let keep = key.as_namespace_binding().is_some() || key.prefix().is_none();
+        let target = match (keep, reader.resolve_attribute(key)) {
+            (false, (ResolveResult::Bound(ns), _)) if ns.as_ref() == XSI_NAMESPACE => {
+                Some((b"xsi".to_vec(), ns.as_ref().to_vec()))
+            }
+            (false, (ResolveResult::Bound(ns), _)) if !SCHEMA_NAMESPACES.contains(&ns.as_ref()) => {
+                let mut p = PINNED.to_vec();
+                for b in ns.as_ref() {
+                    p.extend_from_slice(format!("{b:02x}").as_bytes());
+                }
+                Some((p, ns.as_ref().to_vec()))
+            }
+            _ => None,
+        };
+        let current = key.prefix().map(|x| x.into_inner().to_vec());
+        let Some((prefix, ns)) = target.filter(|(p, _)| current.as_ref() != Some(p)) else {
+            out.push_attribute(attr);
+            continue;
+        };
+        let mut probe = prefix.clone();
+        probe.extend_from_slice(b":x");
+        match reader.resolve_attribute(QName(&probe)).0 {
+            // The target prefix means something else here: leave the attribute as it is.
+            ResolveResult::Bound(other) if other.as_ref() != ns.as_slice() => {
+                out.push_attribute(attr);
+                continue;
+            }
+            ResolveResult::Bound(_) => {}
+            _ if !declared.contains(&prefix) => {
+                let mut decl = b"xmlns:".to_vec();
+                decl.extend_from_slice(&prefix);
+                out.push_attribute((decl.as_slice(), ns.as_slice()));
+                declared.push(prefix.clone());
+            }
+            _ => {}
+        }
+        let mut name = prefix;
+        name.push(b':');
+        name.extend_from_slice(key.local_name().as_ref());
+        out.push_attribute(quick_xml::events::attributes::Attribute {
+            key: QName(&name),
+            value: attr.value.clone(),
+        });
+        *changed = true;
+    }
+    Some(out)
+}
+
+/// Declare on the root every `oadrns-<hex>` prefix [`pin_attribute_prefixes`] made.
+fn declare_pinned(out: &mut Vec<u8>) {
+    let mut decls: Vec<u8> = Vec::new();
+    let mut seen: Vec<&[u8]> = Vec::new();
+    let mut start = 0;
+    let mut needle = b" ".to_vec();
+    needle.extend_from_slice(PINNED);
+    while let Some(i) = find(&out[start..], &needle) {
+        let at = start + i + 1;
+        let hex_start = at + PINNED.len();
+        let hex_len = out[hex_start..]
+            .iter()
+            .position(|b| !b.is_ascii_hexdigit())
+            .unwrap_or(0);
+        start = hex_start + hex_len;
+        let prefix = &out[at..hex_start + hex_len];
+        if out.get(start) != Some(&b':') || hex_len % 2 != 0 || seen.contains(&prefix) {
+            continue;
+        }
+        seen.push(prefix);
+        let uri: Option<Vec<u8>> = out[hex_start..start]
+            .chunks(2)
+            .map(|h| {
+                std::str::from_utf8(h)
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
+            .collect();
+        if let Some(uri) = uri {
+            decls.extend_from_slice(b" xmlns:");
+            decls.extend_from_slice(prefix);
+            decls.extend_from_slice(b"=\"");
+            decls.extend_from_slice(&uri);
+            decls.push(b'"');
+        }
+    }
+    let root = b"<oadr:oadrPayload";
+    if !decls.is_empty() {
+        if let Some(at) = find(out, root) {
+            let at = at + root.len();
+            out.splice(at..at, decls);
+        }
+    }
 }
 
 /// Rust writes infinite floats as `inf`/`-inf`; xs:float and xs:double spell them `INF` and

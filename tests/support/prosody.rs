@@ -118,7 +118,10 @@ impl Prosody {
             if let Ok(s) = std::fs::read_to_string(&pidfile) {
                 if let Ok(other) = s.trim().parse::<u32>() {
                     if other != pid {
-                        let _ = Command::new("kill").arg("-9").arg(other.to_string()).status();
+                        let _ = Command::new("kill")
+                            .arg("-9")
+                            .arg(other.to_string())
+                            .status();
                     }
                 }
             }

@@ -32,6 +32,9 @@ pub enum ModelError {
     /// The XML could not be read or written (see [`crate::wire::CodecError`]).
     #[error(transparent)]
     Codec(#[from] w::CodecError),
+    /// The XML is not schema-valid (every error found; see [`crate::wire::validate`]).
+    #[error(transparent)]
+    Schema(#[from] w::Errors),
     /// A value the model cannot hold, or that the wire type rejects.
     #[error("{path}: {message}")]
     Value {
@@ -43,15 +46,20 @@ pub enum ModelError {
 }
 
 impl ModelError {
-    /// The OpenADR response code for a peer whose message failed here: 454 (Invalid data).
+    /// The OpenADR response code for a peer whose message failed here: the schema error's
+    /// code (454 for a bad value, 459 for a bad structure), else 454 (Invalid data).
     pub fn response_code(&self) -> ResponseCode {
-        ResponseCode::INVALID_DATA
+        match self {
+            ModelError::Schema(e) => ResponseCode(e.response_code()),
+            _ => ResponseCode::INVALID_DATA,
+        }
     }
 
     /// The element path the error refers to.
     pub fn path(&self) -> &str {
         match self {
             ModelError::Codec(c) => c.path(),
+            ModelError::Schema(e) => e.first().map_or("", |e| e.path.as_str()),
             ModelError::Value { path, .. } => path,
         }
     }
@@ -314,21 +322,31 @@ impl Message {
     }
 }
 
-/// Decode XML bytes into the model (wire codec, then [`Message::from_wire`]).
+/// Decode XML bytes into the model: schema validation, the wire codec, then
+/// [`Message::from_wire`].
 pub fn decode(xml: &[u8]) -> Result<Message> {
-    Message::from_wire(&w::from_xml(xml)?)
+    decode_with_wire(xml).map(|(m, _)| m)
 }
 
 /// Decode XML bytes into the model and keep the wire payload (signature, Green Button feeds
-/// and anything else the model does not carry stay reachable there).
+/// and anything else the model does not carry stay reachable there). The bytes are validated
+/// against the schema first ([`crate::wire::decode`]): every schema error is reported.
 pub fn decode_with_wire(xml: &[u8]) -> Result<(Message, w::OadrPayload)> {
-    let payload = w::from_xml(xml)?;
+    let payload = w::decode(xml)?;
     Ok((Message::from_wire(&payload)?, payload))
 }
 
-/// Encode a message as XML bytes ([`Message::to_wire`], then the wire codec).
+/// Decode without schema validation (the codec only): for input already validated, such as
+/// a payload whose signature check parsed it. Prefer [`decode`].
+pub fn decode_unvalidated(xml: &[u8]) -> Result<Message> {
+    Message::from_wire(&w::from_xml(xml)?)
+}
+
+/// Encode a message as XML bytes ([`Message::to_wire`], then the wire codec), validated
+/// against the schema before it is returned ([`crate::wire::encode`]): only schema-valid
+/// messages leave.
 pub fn encode(message: &Message) -> Result<Vec<u8>> {
-    Ok(w::to_xml(&message.to_wire()?)?)
+    Ok(w::encode(&message.to_wire()?)?)
 }
 
 #[cfg(test)]

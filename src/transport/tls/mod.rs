@@ -8,6 +8,8 @@
 //! verified, whatever the trust decision.
 
 pub mod client;
+#[cfg(feature = "openssl")]
+pub mod openssl;
 pub mod server;
 
 use crate::sign::Fingerprint;
@@ -31,6 +33,123 @@ pub enum TlsError {
     /// rustls refused the configuration.
     #[error("TLS configuration: {0}")]
     Config(#[from] rustls::Error),
+    /// OpenSSL refused the configuration (feature `openssl`).
+    #[cfg(feature = "openssl")]
+    #[error("OpenSSL: {0}")]
+    OpenSsl(#[from] ::openssl::error::ErrorStack),
+    /// The OpenSSL backend was asked for, but this build lacks the `openssl` feature.
+    #[error("the OpenSSL TLS backend needs oadr built with `--features openssl`")]
+    NoOpenSsl,
+}
+
+/// Which TLS implementation carries a connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// rustls (ring): TLS 1.2 and 1.3 with AEAD suites only. The default.
+    #[default]
+    Rustls,
+    /// OpenSSL (feature `openssl`): TLS 1.2 and 1.3, the spec's TLS 1.2 CBC suites offered
+    /// first.
+    OpenSsl,
+    /// OpenSSL restricted to TLS 1.2 and the spec's two suites
+    /// (`TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256`, `TLS_RSA_WITH_AES_128_CBC_SHA256`).
+    OpenSslSpecSuites,
+}
+
+impl Backend {
+    #[cfg(feature = "openssl")]
+    fn suites(self) -> openssl::Suites {
+        match self {
+            Backend::OpenSslSpecSuites => openssl::Suites::SpecOnly,
+            _ => openssl::Suites::Default,
+        }
+    }
+}
+
+/// The server side of a TLS listener, whichever the [`Backend`].
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Acceptor {
+    /// rustls.
+    Rustls(tokio_rustls::TlsAcceptor),
+    /// OpenSSL.
+    #[cfg(feature = "openssl")]
+    OpenSsl(::openssl::ssl::SslAcceptor),
+}
+
+impl std::fmt::Debug for Acceptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Acceptor::Rustls(_) => f.write_str("Acceptor::Rustls"),
+            #[cfg(feature = "openssl")]
+            Acceptor::OpenSsl(_) => f.write_str("Acceptor::OpenSsl"),
+        }
+    }
+}
+
+impl From<tokio_rustls::TlsAcceptor> for Acceptor {
+    fn from(a: tokio_rustls::TlsAcceptor) -> Self {
+        Acceptor::Rustls(a)
+    }
+}
+
+impl Acceptor {
+    /// A listener's TLS side with `backend`: our certificate and key, and which client
+    /// certificates to accept (see [`server`] and, for OpenSSL, the `openssl` module).
+    pub fn new(
+        backend: Backend,
+        cert: &Path,
+        key: &Path,
+        ca: Option<&Path>,
+        fingerprints: &[Fingerprint],
+        accept_any: bool,
+    ) -> Result<Acceptor, TlsError> {
+        match backend {
+            Backend::Rustls => {
+                server::acceptor(cert, key, ca, fingerprints, accept_any).map(Acceptor::Rustls)
+            }
+            #[cfg(feature = "openssl")]
+            _ => openssl::acceptor(cert, key, ca, fingerprints, accept_any, backend.suites())
+                .map(Acceptor::OpenSsl),
+            #[cfg(not(feature = "openssl"))]
+            _ => Err(TlsError::NoOpenSsl),
+        }
+    }
+}
+
+/// The client side of TLS connections to one server, whichever the [`Backend`].
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Connector {
+    /// rustls.
+    Rustls(tokio_rustls::TlsConnector),
+    /// OpenSSL.
+    #[cfg(feature = "openssl")]
+    OpenSsl(::openssl::ssl::SslConnector),
+}
+
+impl Connector {
+    /// A connector with `backend` trusting `trust` and presenting `identity` when asked.
+    pub fn new(
+        backend: Backend,
+        trust: PeerTrust,
+        identity: Option<client::ClientIdentity>,
+    ) -> Result<Connector, TlsError> {
+        match backend {
+            Backend::Rustls => Ok(Connector::Rustls(tokio_rustls::TlsConnector::from(
+                Arc::new(client::client_config(trust, identity)?),
+            ))),
+            #[cfg(feature = "openssl")]
+            _ => openssl::connector(trust, identity.as_ref(), backend.suites())
+                .map(Connector::OpenSsl),
+            #[cfg(not(feature = "openssl"))]
+            _ => {
+                let _ = (trust, identity);
+                Err(TlsError::NoOpenSsl)
+            }
+        }
+    }
 }
 
 /// Every certificate of a PEM file, in order.

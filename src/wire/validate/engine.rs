@@ -18,6 +18,7 @@ use super::{Limits, Validated};
 use crate::wire::error::{Error, ErrorKind, Errors};
 
 const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 const OADR: &str = "http://openadr.org/oadr-2.0b/2012/07";
 
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +63,8 @@ struct Validator<'a> {
     root_done: bool,
     root: Option<&'static str>,
     message_type: Option<&'static str>,
+    /// An attribute in a namespace was matched by `anyAttribute` (or is an `xsi` one).
+    foreign_attributes: bool,
 }
 
 struct Fatal;
@@ -709,6 +712,7 @@ impl<'a> Validator<'a> {
         for i in 0..n_attrs {
             let (ns, local, value) = self.attrs[i].clone();
             if ns == XSI {
+                self.foreign_attributes = true;
                 if !matches!(
                     local.as_str(),
                     "type" | "nil" | "schemaLocation" | "noNamespaceSchemaLocation"
@@ -727,16 +731,18 @@ impl<'a> Validator<'a> {
             {
                 Some(u) => Some(u),
                 None => match wildcard {
-                    Some(w) if w.ns.allows(&ns) => match (w.process, global_attribute(&ns, &local))
-                    {
-                        (Process::Skip, _) => None,
-                        (_, Some(g)) => Some(g),
-                        (Process::Lax, None) => None,
-                        (Process::Strict, None) => {
-                            self.error(pos, ErrorKind::Attribute(format!("no global declaration for attribute {name}, required by a strict wildcard")))?;
-                            None
+                    Some(w) if w.ns.allows(&ns) => {
+                        self.foreign_attributes |= !ns.is_empty() && ns != XML_NS;
+                        match (w.process, global_attribute(&ns, &local)) {
+                            (Process::Skip, _) => None,
+                            (_, Some(g)) => Some(g),
+                            (Process::Lax, None) => None,
+                            (Process::Strict, None) => {
+                                self.error(pos, ErrorKind::Attribute(format!("no global declaration for attribute {name}, required by a strict wildcard")))?;
+                                None
+                            }
                         }
-                    },
+                    }
                     _ => {
                         self.error(
                             pos,
@@ -932,6 +938,7 @@ pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
         root_done: false,
         root: None,
         message_type: None,
+        foreign_attributes: false,
     };
     let _ = v.run();
     if v.errors.is_empty() {
@@ -939,6 +946,7 @@ pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
         Ok(Validated {
             root,
             message_type: v.message_type.unwrap_or(root),
+            foreign_attributes: v.foreign_attributes,
         })
     } else {
         Err(Errors(v.errors))

@@ -51,6 +51,9 @@ pub struct Validated {
     /// The message type: the payload inside `oadrSignedObject` (e.g. `oadrDistributeEvent`),
     /// or the root's name for documents that are not an `oadrPayload`.
     pub message_type: &'static str,
+    /// Whether an attribute in a namespace was matched by `anyAttribute` (or is an `xsi`
+    /// attribute): the decoder then pins its prefix so that encoding keeps the binding.
+    pub foreign_attributes: bool,
 }
 
 /// Validate `input` against the OpenADR 2.0b schema (any global element may be the root,
@@ -129,7 +132,20 @@ pub fn decode_with(input: &[u8], limits: &Limits) -> Result<OadrPayload, Errors>
             )),
         }]));
     }
-    from_xml(&utf8).map_err(|e| Errors(vec![codec_error(&e)]))
+    let pinned = if v.foreign_attributes {
+        super::codec::pin_attribute_prefixes(&utf8)
+    } else {
+        None
+    };
+    let xml = pinned.as_deref().unwrap_or(&utf8);
+    // The validator refused DOCTYPEs and enforced the depth limit; the codec's own pre-scan
+    // is only needed when that limit is above the codec's.
+    let decoded = if limits.max_depth <= super::codec::MAX_DEPTH {
+        super::codec::from_xml_prechecked(xml)
+    } else {
+        from_xml(xml)
+    };
+    decoded.map_err(|e| Errors(vec![codec_error(&e)]))
 }
 
 /// Serialize a payload ([`crate::wire::to_xml`]) and validate the result, so that only
