@@ -4,8 +4,9 @@
 //!     push_latency --transport pull|push [--vens 1000] [--poll-freq-s 10] [--timeout-s 60]
 //!
 //! One process: an oadr VTN (memory store, XML codec, push loop) and N oadr VENs (the real
-//! `oadr::ven` runtime, XML codec, no TLS). All VENs register first; then one event targeting
-//! all of them is created and each VEN's event handler records when it is called. Pull VENs
+//! `oadr::ven` runtime, XML codec, no TLS), started evenly over one poll period. All VENs
+//! register first; then one event targeting all of them is created and each VEN's event
+//! handler records when it is called. Pull VENs
 //! poll at the VTN's oadrRequestedOadrPollFreq (`--poll-freq-s`, the VTN default 10 s) with
 //! the VEN's default 1 s jitter; push VENs get the event POSTed to their own endpoint.
 //! Prints one JSON line: transport, VENs reached, p50/p90/p99/max/mean latency in ms.
@@ -76,7 +77,7 @@ type Seen = Arc<Mutex<Vec<Instant>>>;
 fn ven_builder(url: &str, name: &str, transport: Transport, seen: &Seen) -> VenBuilder {
     let seen = seen.clone();
     let b = VenBuilder::new(url, name)
-        .codec(Arc::new(oadr::ven::codec::XmlCodec))
+        .codec(Arc::new(oadr::ven::codec::XmlCodec::default()))
         .on_event(move |_event, _modified| {
             seen.lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -117,7 +118,7 @@ async fn run(a: Args) {
             ..VtnConfig::default()
         })
         .policy(Arc::new(AllowListPolicy::accept_any()))
-        .codec(Arc::new(oadr::vtn::codec::XmlCodec))
+        .codec(Arc::new(oadr::vtn::codec::XmlCodec::default()))
         .build()
         .expect("VTN");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -143,7 +144,12 @@ async fn run(a: Args) {
 
     let seen: Seen = Default::default();
     let mut handles: Vec<(VenHandle, tokio::task::JoinHandle<()>)> = Vec::new();
+    // VEN starts are spread over one poll period, so that pull VENs poll with uniformly
+    // spread phases as a real fleet would (all in phase, the pull figure would depend on when
+    // the event happens to be created); push VENs are started the same way.
+    let spacing = StdDuration::from_secs(u64::from(a.poll_freq_s)) / (a.vens.max(1) as u32);
     for i in 0..a.vens {
+        tokio::time::sleep(spacing).await;
         let ven = ven_builder(&url, &format!("bench-ven-{i}"), a.transport, &seen)
             .build()
             .expect("VEN");

@@ -76,7 +76,7 @@ impl VtnServer {
                 redeliver_after: chrono::Duration::seconds(30),
                 ..VtnConfig::default()
             })
-            .codec(Arc::new(oadr::vtn::codec::XmlCodec));
+            .codec(Arc::new(oadr::vtn::codec::XmlCodec::default()));
         let ven_fp = fingerprint("ven-ecdsa.crt");
         if tls {
             b = b
@@ -181,7 +181,7 @@ fn telemetry() -> ReportOffer {
 fn ven(vtn_url: &str, tls: bool, notes: &Notes, listen: &str) -> VenBuilder {
     let notes = notes.clone();
     let mut b = VenBuilder::new(vtn_url, "push-ven")
-        .codec(Arc::new(oadr::ven::codec::XmlCodec))
+        .codec(Arc::new(oadr::ven::codec::XmlCodec::default()))
         .timeout(StdDuration::from_secs(5))
         .push(listen.parse().unwrap())
         .on_notification(move |n| {
@@ -433,7 +433,7 @@ async fn pull_and_push_vens_side_by_side() {
     let pull = {
         let notes = pull_notes.clone();
         VenBuilder::new(vtn.url.clone(), "pull-ven")
-            .codec(Arc::new(oadr::ven::codec::XmlCodec))
+            .codec(Arc::new(oadr::ven::codec::XmlCodec::default()))
             .default_poll_interval(chrono::Duration::milliseconds(300))
             .poll_jitter(chrono::Duration::milliseconds(50))
             .on_notification(move |n| {

@@ -63,6 +63,9 @@ pub struct VenArgs {
     /// Configuration file (TOML, or JSON).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// TLS implementation for an https VTN URL (`openssl*` need `--features openssl`).
+    #[arg(long, value_enum, default_value_t)]
+    pub tls_backend: super::TlsBackendArg,
     /// How VTN-initiated payloads reach this VEN: `pull` (it polls) or `push` (the VTN POSTs
     /// them to the endpoint at --listen; spec digest §2).
     #[arg(long, value_enum, default_value_t = TransportArg::Pull)]
@@ -74,9 +77,6 @@ pub struct VenArgs {
     /// Push: the oadrTransportAddress to advertise (default: http(s):// + the listen address).
     #[arg(long)]
     pub transport_address: Option<String>,
-    /// TLS implementation for an https VTN URL (`openssl*` need `--features openssl`).
-    #[arg(long, value_enum, default_value_t)]
-    pub tls_backend: super::TlsBackendArg,
     /// XMPP: this VEN's account, e.g. `ven1@example.com/oadr` (spec digest §3).
     #[arg(long, required_if_eq("transport", "xmpp"))]
     pub jid: Option<String>,

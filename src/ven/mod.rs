@@ -94,10 +94,10 @@ pub struct VenBuilder {
     codec: Option<Arc<dyn Codec>>,
     clock: Arc<dyn Clock>,
     timeout: Option<std::time::Duration>,
+    tls_backend: tls::Backend,
     push_listen: Option<std::net::SocketAddr>,
     transport_address: Option<String>,
     xmpp: Option<xmpp::XmppVenConfig>,
-    tls_backend: tls::Backend,
 }
 
 impl VenBuilder {
@@ -120,11 +120,19 @@ impl VenBuilder {
             codec: None,
             clock: Arc::new(SystemClock),
             timeout: None,
+            tls_backend: tls::Backend::default(),
             push_listen: None,
             transport_address: None,
             xmpp: None,
-            tls_backend: tls::Backend::default(),
         }
+    }
+
+    /// The TLS implementation for `https` VTN URLs (and the push endpoint): rustls (default)
+    /// or, with the `openssl` feature, OpenSSL offering the spec's TLS 1.2 CBC suites (spec
+    /// digest §10).
+    pub fn tls_backend(mut self, backend: tls::Backend) -> Self {
+        self.tls_backend = backend;
+        self
     }
 
     /// HTTP push (spec digest §2): register with `oadrHttpPullModel=false` and receive the
@@ -140,13 +148,6 @@ impl VenBuilder {
     /// bound listen address; required when listening on an unspecified address).
     pub fn transport_address(mut self, url: impl Into<String>) -> Self {
         self.transport_address = Some(url.into());
-        self
-    }
-
-    /// The TLS implementation for `https` VTN URLs: rustls (default) or, with the `openssl`
-    /// feature, OpenSSL offering the spec's TLS 1.2 CBC suites (spec digest §10).
-    pub fn tls_backend(mut self, backend: tls::Backend) -> Self {
-        self.tls_backend = backend;
         self
     }
 
@@ -253,10 +254,7 @@ impl VenBuilder {
         self
     }
 
-    fn push_acceptor(
-        &self,
-        trust: &PeerTrust,
-    ) -> Result<tokio_rustls::TlsAcceptor, VenRuntimeError> {
+    fn push_acceptor(&self, trust: &PeerTrust) -> Result<tls::Acceptor, VenRuntimeError> {
         let (Some(cert), Some(key)) = (&self.cert, &self.key) else {
             return Err(VenRuntimeError::Config(
                 "push over https needs the VEN's certificate and key (its server certificate)"
@@ -268,7 +266,8 @@ impl VenBuilder {
                 "push over https needs the VTN's fingerprint or a CA file to authenticate the VTN's client certificate".into(),
             ));
         }
-        Ok(tls::server::acceptor(
+        Ok(tls::Acceptor::new(
+            self.tls_backend,
             cert,
             key,
             self.ca_file.as_deref(),

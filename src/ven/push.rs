@@ -113,7 +113,7 @@ impl PayloadHandler for Inbound {
 /// The push endpoint, bound at build time so that its address can be advertised.
 pub(crate) struct Endpoint {
     pub listener: std::net::TcpListener,
-    pub tls: Option<tokio_rustls::TlsAcceptor>,
+    pub tls: Option<crate::transport::tls::Acceptor>,
     pub inbound: Inbound,
 }
 
@@ -127,7 +127,7 @@ impl Endpoint {
                 return;
             }
         };
-        crate::transport::http_server::serve(
+        crate::transport::http_server::serve_with(
             listener,
             self.tls,
             Arc::new(crate::transport::http_server::OpenAdrEndpoints(

@@ -241,7 +241,11 @@ impl Vtn {
             tokio::select! {
                 _ = signal.notify.notified() => full_scan = false,
                 _ = tokio::time::sleep(wait) => full_scan = true,
-                _ = shutdown.changed() => {}
+                changed = shutdown.changed() => {
+                    if changed.is_err() {
+                        break; // the switch is gone: nobody can stop us later
+                    }
+                }
             }
             if *shutdown.borrow() {
                 break;
