@@ -78,7 +78,7 @@ impl VtnXmpp {
                 ..VtnConfig::default()
             })
             .codec(Arc::new(ServerFormCodec(Arc::new(
-                oadr::vtn::codec::XmlCodec,
+                oadr::vtn::codec::XmlCodec::default(),
             ))));
         if signed {
             let ven_fp = fingerprint("ven-ecdsa.crt");
@@ -167,7 +167,7 @@ fn telemetry() -> ReportOffer {
 fn ven(p: &Prosody, signed: bool, notes: &Notes) -> VenBuilder {
     let notes = notes.clone();
     let mut b = VenBuilder::new("http://unused.invalid", "xmpp-ven")
-        .codec(Arc::new(oadr::ven::codec::XmlCodec))
+        .codec(Arc::new(oadr::ven::codec::XmlCodec::default()))
         .xmpp(
             xmpp_config(p, "ven1@localhost/oadr", "ven1-secret"),
             VTN_JID.parse().unwrap(),
