@@ -244,7 +244,7 @@ impl VenBuilder {
     /// logs in to, instead of HTTP (the VTN URL is then unused). The VEN registers with
     /// `oadrTransportName` xmpp and its full JID, never polls, and signs (with
     /// [`VenBuilder::cert_key`]) in the form the server passes on intact. See
-    /// [`xmpp`](self::xmpp).
+    /// [the module](mod@xmpp).
     pub fn xmpp(
         mut self,
         client: crate::transport::xmpp::XmppConfig,
