@@ -1,5 +1,5 @@
 //! Interop: OpenLEADR 0.5.36's OpenADRClient (tests/interop/openleadr_ven.py) against
-//! `oadr vtn`, plain and signed over mutual TLS. The VEN registers, receives an event created
+//! `oadr vtn`: plain, signed over plain HTTP, and signed over mutual TLS. The VEN registers, receives an event created
 //! with `oadr event create` and answers it, offers a report that the VTN requests and sends
 //! readings, creates and cancels an opt, and cancels its registration. Bounded in time; both
 //! processes are stopped.
@@ -66,8 +66,19 @@ fn fingerprint(name: &str) -> String {
         .to_owned()
 }
 
-fn scenario(python: &Path, signed: bool) {
-    let dir = std::env::temp_dir().join(format!("oadr-interop-{}-{signed}", std::process::id()));
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Plain,
+    /// XML signatures over plain HTTP (the signing certificate identifies the VEN).
+    Signed,
+    /// XML signatures over mutual TLS.
+    Tls,
+}
+
+fn scenario(python: &Path, mode: Mode) {
+    let signed = mode != Mode::Plain;
+    let tls = mode == Mode::Tls;
+    let dir = std::env::temp_dir().join(format!("oadr-interop-{}-{mode:?}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("vtn.db");
     let _ = std::fs::remove_file(&db);
@@ -93,14 +104,17 @@ fn scenario(python: &Path, signed: bool) {
     ));
     if signed {
         vtn.args(["--cert", &p("vtn-rsa.crt"), "--key", &p("vtn-rsa.key")])
-            .args([
-                "--tls-cert",
-                &p("vtn-rsa.crt"),
-                "--tls-key",
-                &p("vtn-rsa.key"),
-            ])
             .args(["--allow-fingerprint", &fingerprint("ven-rsa.crt")]);
-    } else {
+    }
+    if tls {
+        vtn.args([
+            "--tls-cert",
+            &p("vtn-rsa.crt"),
+            "--tls-key",
+            &p("vtn-rsa.key"),
+        ]);
+    }
+    if !signed {
         vtn.arg("--accept-any");
     }
     let _vtn = Proc(vtn.spawn().unwrap());
@@ -109,7 +123,7 @@ fn scenario(python: &Path, signed: bool) {
         TcpStream::connect(admin).is_ok()
     });
 
-    let scheme = if signed { "https" } else { "http" };
+    let scheme = if tls { "https" } else { "http" };
     let mut ven = Command::new(python);
     ven.arg(support::root().join("tests/interop/openleadr_ven.py"))
         .args([
@@ -239,7 +253,7 @@ fn openleadr_ven_against_oadr_vtn_plain() {
     let Some(python) = support::python() else {
         return;
     };
-    scenario(&python, false);
+    scenario(&python, Mode::Plain);
 }
 
 #[test]
@@ -247,5 +261,13 @@ fn openleadr_ven_against_oadr_vtn_signed_over_tls() {
     let Some(python) = support::python() else {
         return;
     };
-    scenario(&python, true);
+    scenario(&python, Mode::Tls);
+}
+
+#[test]
+fn openleadr_ven_against_oadr_vtn_signed_over_plain_http() {
+    let Some(python) = support::python() else {
+        return;
+    };
+    scenario(&python, Mode::Signed);
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 pub mod admin;
 pub mod codec;
+pub mod demo;
 pub mod security;
 pub mod validate;
 pub mod ven;
@@ -70,6 +71,8 @@ pub enum Command {
     /// List the VENs of a running VTN (admin API).
     #[command(subcommand)]
     Vens(admin::VensCommand),
+    /// Run a VTN and three VENs on loopback (TLS, signed) and show what they exchange.
+    Demo(demo::DemoArgs),
 }
 
 /// Run a parsed command line.
@@ -85,5 +88,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Vtn(a) => vtn::run(a),
         Command::Event(c) => admin::event(c),
         Command::Vens(c) => admin::vens(c),
+        Command::Demo(a) => demo::run(a),
     }
 }
