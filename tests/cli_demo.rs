@@ -170,3 +170,32 @@ fn demo_names_the_failed_step() {
         r.stderr
     );
 }
+
+#[test]
+fn demo_over_http_push() {
+    // The VTN pushes to the VENs' endpoints: no polls, the same outcome.
+    let r = demo(&["--transport", "push"]);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let out = &r.stdout;
+    for s in [
+        "simple HTTP push over mutual TLS",
+        "pushed oadrCreateReport → oadrCreatedReport 200",
+        "pushed oadrDistributeEvent → oadrResponse 200",
+        "oadrCreatedEvent → oadrResponse 200",
+        "oadrUpdateReport → oadrUpdatedReport 200",
+    ] {
+        assert!(out.contains(s), "missing {s:?} in:\n{out}");
+    }
+    let events = line_with(out, "events:");
+    assert!(events.contains("optIn 2, optOut 1"), "{events}");
+    let messages = line_with(out, "messages:");
+    assert!(messages.contains("(0 idle polls)"), "{messages}");
+    assert!(!messages.contains("oadrPoll"), "{messages}");
+    assert!(out.trim_end().ends_with("all steps passed"), "{out}");
+}

@@ -1,7 +1,8 @@
 //! `oadr demo`: an oadr VTN and three oadr VENs in one process, talking over loopback.
 //!
 //! The real runtimes ([`crate::vtn::Vtn`], [`crate::ven::Ven`]) over real HTTP on
-//! `127.0.0.1` (ephemeral port, mutual TLS), with every payload XML-signed and the VTN's state
+//! `127.0.0.1` (ephemeral ports, mutual TLS; the VENs poll, or with `--transport push` the
+//! VTN pushes to their endpoints), with every payload XML-signed and the VTN's state
 //! in a SQLite file in a private temporary directory (removed at the end). The VENs register,
 //! offer a telemetry report, the VTN requests it, publishes an event with a randomized start
 //! window (`startafter`), two VENs opt in and one opts out (and confirms with an
@@ -37,6 +38,9 @@ pub struct DemoArgs {
     /// Give up (exit 1) after this many seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
+    /// How the VTN's payloads reach the VENs.
+    #[arg(long, value_enum, default_value = "pull")]
+    pub transport: Transport,
 }
 
 /// A step that did not complete.
@@ -77,7 +81,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         let dir = certs::TempDir::new().map_err(|e| Failure::new("setup", e))?;
         match tokio::time::timeout(
             limit,
-            scenario::run(Transport::default(), console.clone(), dir.path()),
+            scenario::run(args.transport, console.clone(), dir.path()),
         )
         .await
         {

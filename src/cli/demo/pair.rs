@@ -4,24 +4,34 @@
 
 use super::certs::Identities;
 use super::console::Console;
-use super::tap::Tap;
+use super::tap::{PushTap, Tap};
 use crate::engine::vtn::{AllowListPolicy, Notification, VtnConfig};
 use crate::model::Duration;
 use crate::sign::{Signer, Trust, Verifier, VerifyOptions};
 use crate::store::{SqliteStore, Sync as SyncMode};
 use crate::transport::http_server::{self, Limits, OpenAdrEndpoints, Shutdown};
+use crate::transport::tls;
 use crate::ven::{Ven, VenBuilder};
+use crate::vtn::deliver::{Deliver, HttpPush, HttpPushTls};
+use crate::vtn::push::PushOptions;
 use crate::vtn::Vtn;
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-/// How the demo's VENs talk to its VTN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How the demo's VENs talk to its VTN (`oadr demo --transport`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 #[non_exhaustive]
 pub enum Transport {
-    /// Simple HTTP pull over mutual TLS (spec digest §9.1), payloads signed.
+    /// Simple HTTP pull over mutual TLS (spec digest §9.1), payloads signed: the VENs poll.
     #[default]
+    #[value(name = "pull")]
     HttpsPull,
+    /// Simple HTTP push over mutual TLS (spec digest §2), payloads signed: the VTN posts its
+    /// payloads to each VEN's endpoint.
+    #[value(name = "push")]
+    HttpsPush,
 }
 
 impl Transport {
@@ -30,6 +40,9 @@ impl Transport {
         match self {
             Transport::HttpsPull => {
                 "simple HTTP pull over mutual TLS, XML signatures on every payload"
+            }
+            Transport::HttpsPush => {
+                "simple HTTP push over mutual TLS, XML signatures on every payload"
             }
         }
     }
@@ -42,6 +55,8 @@ pub(super) struct Deployment {
     pub vens: Vec<(String, Ven)>,
     pub shutdown: Shutdown,
     pub server: tokio::task::JoinHandle<()>,
+    /// The VTN's push loop (push transport only).
+    pub pusher: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// What the scenario plugs into the parties.
@@ -78,6 +93,7 @@ pub(super) async fn deploy(
         vtn_id: "oadr-demo-vtn".into(),
         poll_frequency: poll,
         id_seed: u64::from_le_bytes(seed),
+        accept_push: transport == Transport::HttpsPush,
         ..VtnConfig::default()
     };
     let on_vtn = hooks.on_vtn;
@@ -99,34 +115,59 @@ pub(super) async fn deploy(
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (shutdown, rx) = Shutdown::new();
     let (url, tls) = match transport {
-        Transport::HttpsPull => {
-            let acceptor = crate::transport::tls::server::acceptor(
-                &ids.vtn.cert,
-                &ids.vtn.key,
-                None,
-                &fps,
-                false,
-            )
-            .map_err(|e| format!("TLS: {e}"))?;
+        Transport::HttpsPull | Transport::HttpsPush => {
+            let acceptor = tls::server::acceptor(&ids.vtn.cert, &ids.vtn.key, None, &fps, false)
+                .map_err(|e| format!("TLS: {e}"))?;
             (
                 format!("https://{addr}/OpenADR2/Simple/2.0b"),
                 Some(acceptor),
             )
         }
     };
+    let parties: HashMap<String, String> = ids
+        .vens
+        .iter()
+        .map(|v| {
+            (
+                v.fingerprint.to_string().to_ascii_uppercase(),
+                v.name.clone(),
+            )
+        })
+        .collect();
+    let pusher = match transport {
+        Transport::HttpsPull => None,
+        Transport::HttpsPush => {
+            let identity = (
+                tls::load_certs(&ids.vtn.cert).map_err(|e| format!("TLS: {e}"))?,
+                tls::load_key(&ids.vtn.key).map_err(|e| format!("TLS: {e}"))?,
+            );
+            let push = HttpPush::new(
+                Some(HttpPushTls {
+                    identity: Some(identity),
+                    fallback: tls::PeerTrust::default(),
+                }),
+                std::time::Duration::from_secs(5),
+            );
+            let tap: Arc<dyn Deliver> = Arc::new(PushTap {
+                inner: push,
+                console: console.clone(),
+                parties: parties.clone(),
+            });
+            let vtn = vtn.clone();
+            let stop = rx.clone();
+            let options = PushOptions {
+                rescan: std::time::Duration::from_millis(200),
+                ..PushOptions::default()
+            };
+            Some(tokio::spawn(async move {
+                vtn.push_loop(vec![tap], options, stop).await
+            }))
+        }
+    };
     let handler = Arc::new(OpenAdrEndpoints(Tap {
         vtn: vtn.clone(),
         console,
-        parties: ids
-            .vens
-            .iter()
-            .map(|v| {
-                (
-                    v.fingerprint.to_string().to_ascii_uppercase(),
-                    v.name.clone(),
-                )
-            })
-            .collect(),
+        parties,
     }));
     let server = tokio::spawn(http_server::serve(
         listener,
@@ -141,6 +182,10 @@ pub(super) async fn deploy(
             Transport::HttpsPull => VenBuilder::new(&url, &id.name)
                 .cert_key(&id.cert, &id.key)
                 .vtn_fingerprint(ids.vtn.fingerprint),
+            Transport::HttpsPush => VenBuilder::new(&url, &id.name)
+                .cert_key(&id.cert, &id.key)
+                .vtn_fingerprint(ids.vtn.fingerprint)
+                .push(SocketAddr::from(([127, 0, 0, 1], 0))),
         }
         .codec(Arc::<crate::ven::codec::XmlCodec>::default())
         .default_poll_interval(poll.to_chrono().unwrap_or(chrono::Duration::seconds(1)))
@@ -157,5 +202,6 @@ pub(super) async fn deploy(
         vens,
         shutdown,
         server,
+        pusher,
     })
 }
