@@ -208,26 +208,34 @@ pub fn to_xml(payload: &OadrPayload) -> Result<Vec<u8>, CodecError> {
     Ok(out)
 }
 
-/// The namespaces of the 2.0b schema set and `xml`: attributes in these are read by name
-/// resolution in the generated code (or keep the fixed `xml` prefix).
-const SCHEMA_NAMESPACES: [&[u8]; 17] = [
-    b"http://www.w3.org/XML/1998/namespace",
-    b"http://openadr.org/oadr-2.0b/2012/07",
-    b"urn:ietf:params:xml:ns:icalendar-2.0:stream",
-    b"http://docs.oasis-open.org/ns/energyinterop/201110",
-    b"http://docs.oasis-open.org/ns/energyinterop/201110/payloads",
-    b"http://docs.oasis-open.org/ns/emix/2011/06",
-    b"http://docs.oasis-open.org/ns/emix/2011/06/siscale",
-    b"urn:ietf:params:xml:ns:icalendar-2.0",
-    b"urn:un:unece:uncefact:codelist:standard:5:ISO42173A:2010-04-07",
-    b"http://naesb.org/espi",
-    b"http://www.w3.org/2005/Atom",
-    b"http://www.w3.org/2009/xmldsig11#",
-    b"http://www.w3.org/2000/09/xmldsig#",
-    b"http://docs.oasis-open.org/ns/emix/2011/06/power",
-    b"http://www.opengis.net/gml/3.2",
-    b"http://openadr.org/oadr-2.0b/2012/07/xmldsig-properties",
-    b"http://www.w3.org/2001/XMLSchema",
+/// The namespaces `to_xml` declares on the root (xsd-parser's writer), with their prefixes;
+/// `xsi` is declared by [`declare_xsi`] when used.
+const ROOT_PREFIXES: [(&[u8], &[u8]); 13] = [
+    (b"http://www.w3.org/XML/1998/namespace", b"xml"),
+    (b"http://openadr.org/oadr-2.0b/2012/07", b"oadr"),
+    (b"urn:ietf:params:xml:ns:icalendar-2.0:stream", b"strm"),
+    (b"http://docs.oasis-open.org/ns/energyinterop/201110", b"ei"),
+    (
+        b"http://docs.oasis-open.org/ns/energyinterop/201110/payloads",
+        b"pyld",
+    ),
+    (b"http://docs.oasis-open.org/ns/emix/2011/06", b"emix"),
+    (
+        b"http://docs.oasis-open.org/ns/emix/2011/06/siscale",
+        b"scale",
+    ),
+    (b"urn:ietf:params:xml:ns:icalendar-2.0", b"xcal"),
+    (
+        b"urn:un:unece:uncefact:codelist:standard:5:ISO42173A:2010-04-07",
+        b"clm5ISO42173A",
+    ),
+    (b"http://www.w3.org/2005/Atom", b"atom"),
+    (b"http://www.w3.org/2000/09/xmldsig#", b"ds"),
+    (
+        b"http://docs.oasis-open.org/ns/emix/2011/06/power",
+        b"power",
+    ),
+    (b"http://www.opengis.net/gml/3.2", b"gml"),
 ];
 
 const XSI_NAMESPACE: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
@@ -236,8 +244,8 @@ const XSI_NAMESPACE: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
 /// the namespace URI in lowercase hex, so that the binding survives the generated codec.
 const PINNED: &[u8] = b"oadrns-";
 
-/// Cheap test for [`from_xml`]: does any namespace declaration bind a URI outside the schema
-/// set (or `xsi` under another prefix)? Only then can an attribute kept raw under
+/// Cheap test for [`from_xml`]: does any namespace declaration bind a prefix other than the
+/// one [`to_xml`] declares for that URI? Only then can an attribute kept raw under
 /// `anyAttribute` lose its binding.
 fn may_need_pinning(xml: &[u8]) -> bool {
     let mut rest = xml;
@@ -254,24 +262,27 @@ fn may_need_pinning(xml: &[u8]) -> bool {
                 let len = rest[start..].iter().position(|&b| b == quote)?;
                 Some(&rest[start..start + len])
             });
-        match value {
-            Some(v) if v == XSI_NAMESPACE => {
-                if prefix != b"xsi" {
-                    return true;
-                }
+        let customary = |v: &[u8]| {
+            if v == XSI_NAMESPACE {
+                prefix == b"xsi"
+            } else {
+                ROOT_PREFIXES.iter().any(|(ns, p)| *ns == v && *p == prefix)
             }
-            Some(v) if !SCHEMA_NAMESPACES.contains(&v) => return true,
-            _ => {}
+        };
+        if value.is_some_and(|v| !customary(v)) {
+            return true;
         }
     }
     false
 }
 
 /// The generated codec keeps an attribute matched by `anyAttribute` as its raw `prefix:name`
-/// and drops the namespace declarations, so a foreign attribute would be written back with
-/// an undeclared prefix. Rename every attribute in a namespace outside the schema set to the
-/// prefix `oadrns-<hex of its URI>` (declared on the same element), and `xsi` attributes to
-/// `xsi`; [`to_xml`] declares those prefixes again. Returns `None` when nothing changes or
+/// and drops the namespace declarations, so such an attribute would be written back with a
+/// prefix nobody declares. Rename every namespaced attribute to the prefix [`to_xml`]
+/// declares for its namespace (`gml`, `ei`, ..., `xsi`), or, for a namespace it does not
+/// declare, to `oadrns-<hex of the URI>`, adding the declaration on the element; [`to_xml`]
+/// declares the `oadrns-` prefixes again. Declared attributes are resolved by namespace, so
+/// renaming them changes nothing. Returns `None` when nothing changes or
 /// the input is not well-formed (the deserializer then reports it).
 pub(crate) fn pin_attribute_prefixes(xml: &[u8]) -> Option<Vec<u8>> {
     use quick_xml::events::Event;
@@ -305,15 +316,20 @@ fn pin_element(
         let key = attr.key;
         let keep = key.as_namespace_binding().is_some() || key.prefix().is_none();
         let target = match (keep, reader.resolve_attribute(key)) {
-            (false, (ResolveResult::Bound(ns), _)) if ns.as_ref() == XSI_NAMESPACE => {
-                Some((b"xsi".to_vec(), ns.as_ref().to_vec()))
-            }
-            (false, (ResolveResult::Bound(ns), _)) if !SCHEMA_NAMESPACES.contains(&ns.as_ref()) => {
-                let mut p = PINNED.to_vec();
-                for b in ns.as_ref() {
-                    p.extend_from_slice(format!("{b:02x}").as_bytes());
-                }
-                Some((p, ns.as_ref().to_vec()))
+            (false, (ResolveResult::Bound(ns), _)) => {
+                let ns = ns.as_ref();
+                let prefix = if ns == XSI_NAMESPACE {
+                    b"xsi".to_vec()
+                } else if let Some((_, p)) = ROOT_PREFIXES.iter().find(|(u, _)| *u == ns) {
+                    p.to_vec()
+                } else {
+                    let mut p = PINNED.to_vec();
+                    for b in ns {
+                        p.extend_from_slice(format!("{b:02x}").as_bytes());
+                    }
+                    p
+                };
+                Some((prefix, ns.to_vec()))
             }
             _ => None,
         };

@@ -16,6 +16,12 @@ pub fn text() -> BoxedStrategy<String> {
     "[A-Za-z0-9][A-Za-z0-9 _.,:/&<>-]{0,15}[A-Za-z0-9]".boxed()
 }
 
+/// An xs:anyURI (market contexts): a scheme, so that a colon is never in a relative path's
+/// first segment (RFC 3986 §4.2, which the validator applies like libxml2).
+pub fn uri() -> BoxedStrategy<String> {
+    "(http|https|urn):[a-z0-9][a-z0-9./_-]{0,15}".boxed()
+}
+
 pub fn time() -> BoxedStrategy<DateTime<Utc>> {
     (
         946_684_800i64..4_102_444_800i64,
@@ -291,7 +297,7 @@ pub fn baseline() -> BoxedStrategy<EventBaseline> {
 pub fn descriptor() -> BoxedStrategy<EventDescriptor> {
     (
         (id(), 0u32..10, of(time()), of(text()), of(0u32..5)),
-        (text(), time(), token(EventStatus::ALL)),
+        (uri(), time(), token(EventStatus::ALL)),
         (
             of(prop_oneof![
                 Just("true".to_owned()),
@@ -348,7 +354,7 @@ pub fn report_description() -> BoxedStrategy<ReportDescription> {
         token(ReportType::ENUMERATED),
         of(item_base()),
         token(ReadingType::ENUMERATED),
-        of(text()),
+        of(uri()),
         of((duration(), duration(), any::<bool>())),
     )
         .prop_map(|(r_id, subj, src, rt, m, read, mc, sr)| ReportDescription {
@@ -556,7 +562,7 @@ fn opt_messages() -> BoxedStrategy<Message> {
             id(),
             token(OptType::ALL),
             token(OptReason::ENUMERATED),
-            of(text()),
+            of(uri()),
             id(),
         ),
         (of(vec(period(), 0..3)), time(), id(), of((id(), 0u32..9))),

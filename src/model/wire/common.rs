@@ -62,7 +62,7 @@ pub(crate) fn registration_id_to(m: &str) -> ei::RegistrationId {
         text_before: if m.is_empty() {
             None
         } else {
-            Some(xsd_parser_types::xml::Text::new(m))
+            Some(crate::wire::runtime::Text::new(m))
         },
         any: Vec::new(),
     }

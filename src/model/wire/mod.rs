@@ -18,12 +18,10 @@ mod report;
 
 use super::{Duration, Message, ResponseCode};
 use crate::wire::generated::{oadr, xcal};
+use crate::wire::runtime::{DeserializeBytes, DeserializeHelper, SerializeBytes, SerializeHelper};
 use crate::wire::{self as w, MessageType};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::fmt;
-use xsd_parser_types::quick_xml::{
-    DeserializeBytes, DeserializeHelper, SerializeBytes, SerializeHelper,
-};
 
 /// A message that cannot be decoded into, or encoded from, the model.
 #[derive(Debug, thiserror::Error)]

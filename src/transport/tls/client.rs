@@ -50,16 +50,14 @@ pub struct PeerVerifier {
 impl PeerVerifier {
     /// A verifier for `trust`.
     pub fn new(trust: PeerTrust, provider: Arc<CryptoProvider>) -> Result<Self, TlsError> {
-        let roots = trust.root_store();
-        let webpki = if roots.is_empty() {
-            None
-        } else {
-            Some(
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        let webpki = trust
+            .webpki_roots()
+            .map(|roots| {
+                WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
                     .build()
-                    .map_err(|e| TlsError::Config(rustls::Error::General(e.to_string())))?,
-            )
-        };
+                    .map_err(super::verifier_error)
+            })
+            .transpose()?;
         Ok(PeerVerifier {
             trust,
             webpki,

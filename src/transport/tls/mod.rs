@@ -207,6 +207,20 @@ impl PeerTrust {
     }
 }
 
+impl PeerTrust {
+    /// The CA file's usable trust anchors for a webpki verifier, or `None` when there are none
+    /// (trust is then by pin only).
+    pub(crate) fn webpki_roots(&self) -> Option<Arc<rustls::RootCertStore>> {
+        let roots = self.root_store();
+        (!roots.is_empty()).then(|| Arc::new(roots))
+    }
+}
+
+/// A webpki verifier could not be built.
+pub(crate) fn verifier_error(e: impl std::fmt::Display) -> TlsError {
+    TlsError::Config(rustls::Error::General(e.to_string()))
+}
+
 /// The crypto provider used everywhere (ring; TLS 1.2 and 1.3).
 pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())

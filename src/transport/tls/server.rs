@@ -37,16 +37,14 @@ impl VenCertVerifier {
     /// A verifier trusting `trust` (and anybody with `accept_any`).
     pub fn new(trust: PeerTrust, accept_any: bool) -> Result<Self, TlsError> {
         let provider = provider();
-        let roots = trust.root_store();
-        let webpki = if roots.is_empty() {
-            None
-        } else {
-            Some(
-                WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        let webpki = trust
+            .webpki_roots()
+            .map(|roots| {
+                WebPkiClientVerifier::builder_with_provider(roots, provider.clone())
                     .build()
-                    .map_err(|e| TlsError::Config(rustls::Error::General(e.to_string())))?,
-            )
-        };
+                    .map_err(super::verifier_error)
+            })
+            .transpose()?;
         Ok(VenCertVerifier {
             trust,
             accept_any,
