@@ -5,6 +5,8 @@
 #   - ring vs RustCrypto (rsa, p256) for the same key operations (bench/crypto-compare).
 # Targets (issue 4): oadr >= 0.75x the openssl figures, oadr verify >= 20x OpenLEADR's.
 # Usage: bench/sign.sh   (needs openssl; OADR_PYTHON for OpenLEADR, else scripts/venv.sh)
+#   env: SIGN_SKIP_CRYPTO_COMPARE=1 skips the ring vs RustCrypto build and run;
+#        BENCH_JSON=FILE appends one JSON line per figure (bench/compare.sh reads them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -20,19 +22,23 @@ openssl speed -elapsed -seconds 3 rsa2048 ecdsap256 > "$out/openssl.txt" 2>/dev/
 echo "== oadr criterion benches/sign.rs" >&2
 cargo bench --bench sign -- --warm-up-time 1 --measurement-time 3 > "$out/criterion.txt" 2>&1
 
-echo "== ring vs RustCrypto (bench/crypto-compare)" >&2
-features=()
-[ "${CRYPTO_COMPARE_AWS_LC:-0}" = 1 ] && features=(--features aws-lc)
-cargo run -q --release --manifest-path bench/crypto-compare/Cargo.toml "${features[@]}" -- tests/fixtures/certs \
-  > "$out/crypto.jsonl"
+: > "$out/crypto.jsonl"
+if [ "${SIGN_SKIP_CRYPTO_COMPARE:-0}" != 1 ]; then
+  echo "== ring vs RustCrypto (bench/crypto-compare)" >&2
+  features=()
+  [ "${CRYPTO_COMPARE_AWS_LC:-0}" = 1 ] && features=(--features aws-lc)
+  cargo run -q --release --manifest-path bench/crypto-compare/Cargo.toml "${features[@]}" -- tests/fixtures/certs \
+    > "$out/crypto.jsonl"
+fi
 
 echo "== OpenLEADR (bench/py/openleadr_sign.py)" >&2
 "$py" bench/py/openleadr_sign.py > "$out/openleadr.jsonl"
 
-python3 - "$out" <<'PY'
+python3 - "$out" "${BENCH_JSON:-}" <<'PY'
 import json, re, sys
 from pathlib import Path
 out = Path(sys.argv[1])
+bench_json = open(sys.argv[2], "a") if sys.argv[2] else None
 ossl = {}
 for line in (out / "openssl.txt").read_text().splitlines():
     m = re.match(r"rsa\s+2048 bits\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)", line)
@@ -60,6 +66,9 @@ for key in ("rsa", "ecdsa"):
             s = ossl[key][i]
             l = ol.get((key, mtype), (float("nan"), float("nan")))[i]
             print(f"{key:6} {mtype:20} {op:7} {o:10.0f} {s:10.0f} {o/s:9.2f} {l:11.1f} {o/l:11.1f}")
+            if bench_json:
+                bench_json.write(json.dumps({"bench": "sign", "key": key, "message_type": mtype, "op": op,
+                                             "oadr_per_s": o, "openssl_per_s": s, "openleadr_per_s": l}) + "\n")
 print()
 print("ring vs RustCrypto (ops/s, same keys):")
 for line in (out / "crypto.jsonl").read_text().splitlines():

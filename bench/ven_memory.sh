@@ -63,6 +63,9 @@ PY_PID=$!; PIDS+=($PY_PID)
 PY_LINE="$(measure openleadr-bench "$PY_PID")"
 echo "$PY_LINE"
 
+# BENCH_JSON=FILE: append the two JSON lines (bench/compare.sh reads them).
+if [ -n "${BENCH_JSON:-}" ]; then printf '%s\n%s\n' "$OADR_LINE" "$PY_LINE" >> "$BENCH_JSON"; fi
+
 "$PY" - "$OADR_LINE" "$PY_LINE" <<'PYEOF'
 import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])

@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
 # VTN load benchmark (issue 6): N simulated VENs polling over loopback, bounded in count and time.
-# Runs, in one go and on the same machine:
-#   - `oadr vtn` (release, SQLite, --sync normal) with 1000 registered VENs, concurrency 16 and 64
+# Runs, in one go and on the same machine (examples/vtn_load.rs is the load generator: one
+# keep-alive connection per concurrent client, oadrPoll for the registered VENs in turn):
+#   - `oadr vtn` (release, SQLite --sync normal, XML codec) with N registered VENs, concurrency 16/64
+#   - OpenLEADR 0.5.36's OpenADRServer (bench/py/openleadr_vtn_load.py), same load
 #   - a bare hyper server answering a fixed body (the machine's ceiling), same load
-# and prints polls/s, p50/p99, ratios against the bare server, and resident memory per
-# registered VEN (VmRSS after registering minus before, / N).
-# Not measured here yet (gaps stated in the closing note): OpenLEADR's OpenADRServer under the
-# same load, signed responses, XML payloads (the load uses the JSON codec).
+#   - the same for oadr and OpenLEADR with signed responses (RSA-2048, tests/fixtures/certs/vtn-rsa),
+#     beside `openssl speed rsa2048` sign ops/s (the floor for signed answers)
+# and prints polls/s, p50/p99, ratios, and resident memory per registered VEN (oadr VmRSS after
+# registering minus before, / N). OpenLEADR signs at about 12 messages/s (it reloads the key for
+# every message), so its signed run registers only SIGNED_VENS VENs (default 64) to stay bounded.
 #
-#   bench/vtn_load.sh [VENS=1000] [SECONDS=5]      (OADR_BENCH_PROFILE=debug for a debug build)
+#   bench/vtn_load.sh [VENS=1000] [SECONDS=5]
+#   env: OADR_PYTHON (else scripts/venv.sh), OADR_BENCH_PROFILE=debug (only ratios mean anything),
+#        SIGNED_VENS, BENCH_JSON=FILE (append one JSON line per run and a summary line, for
+#        bench/compare.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 vens=${1:-1000}
 secs=${2:-5}
-# OADR_BENCH_PROFILE=debug measures an unoptimised build (only the ratios mean anything then).
+signed_vens=${SIGNED_VENS:-64}
+py=${OADR_PYTHON:-$(scripts/venv.sh)}
 profile=${OADR_BENCH_PROFILE:-release}
 if [ "$profile" = release ]; then
-  cargo build --release --bin oadr --example vtn_load >&2
+  cargo build --release --quiet --bin oadr --example vtn_load >&2
 else
-  cargo build --bin oadr --example vtn_load >&2
+  cargo build --quiet --bin oadr --example vtn_load >&2
 fi
 bin=target/$profile/oadr
 load=target/$profile/examples/vtn_load
@@ -28,36 +35,88 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+cert=tests/fixtures/certs/vtn-rsa.crt
+key=tests/fixtures/certs/vtn-rsa.key
 
-vp=$(port); ap=$(port); bp=$(port)
+# run NAME SIGNED PORT VENS CONCURRENCY [extra vtn_load args]: one load run, one JSON line kept.
+run() {
+  local name=$1 signed=$2 p=$3 n=$4 c=$5; shift 5
+  "$load" run --url "http://127.0.0.1:$p" --vens "$n" --concurrency "$c" --seconds "$secs" "$@" \
+    | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d.update(server=sys.argv[1], signed=sys.argv[2]=="1"); print(json.dumps(d))' "$name" "$signed" \
+    | tee -a "$tmp/runs.jsonl"
+}
+
+echo "== oadr vtn (XML codec), $vens VENs" >&2
+vp=$(port); ap=$(port)
 OADR_ADMIN_TOKEN=bench "$bin" vtn --listen "127.0.0.1:$vp" --admin "127.0.0.1:$ap" --db "$tmp/vtn.db" \
-  --accept-any --codec json --sync normal 2>"$tmp/vtn.log" & pids+=($!)
-vtn_pid=$!
-"$load" bare "127.0.0.1:$bp" & pids+=($!)
-wait_port "$vp"; wait_port "$bp"
+  --accept-any --codec xml --sync normal 2>"$tmp/vtn.log" & vtn_pid=$!; pids+=($vtn_pid)
+wait_port "$vp"
 rss0=$(rss_kib "$vtn_pid")
-echo "== oadr vtn, $vens VENs"
-for c in 16 64; do
-  if [ "$c" = 16 ]; then
-    "$load" run --url "http://127.0.0.1:$vp" --vens "$vens" --concurrency "$c" --seconds "$secs" | tee "$tmp/oadr-$c.json"
-    rss1=$(rss_kib "$vtn_pid")
-  else
-    "$load" run --url "http://127.0.0.1:$vp" --vens "$vens" --concurrency "$c" --seconds "$secs" | tee "$tmp/oadr-$c.json"
-  fi
-done
-echo "== bare hyper, fixed body"
-for c in 16 64; do
-  "$load" run --bare --url "http://127.0.0.1:$bp" --vens "$vens" --concurrency "$c" --seconds "$secs" | tee "$tmp/bare-$c.json"
-done
-python3 - "$tmp" "$vens" "$rss0" "$rss1" <<'PY'
-import json, sys
-tmp, vens, rss0, rss1 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+run oadr 0 "$vp" "$vens" 16 --codec xml
+rss1=$(rss_kib "$vtn_pid")
+run oadr 0 "$vp" "$vens" 64 --codec xml
+stop "$vtn_pid"
+
+echo "== bare hyper, fixed body" >&2
+bp=$(port)
+"$load" bare "127.0.0.1:$bp" & bare_pid=$!; pids+=($bare_pid)
+wait_port "$bp"
+run bare 0 "$bp" "$vens" 16 --bare
+run bare 0 "$bp" "$vens" 64 --bare
+stop "$bare_pid"
+
+echo "== OpenLEADR OpenADRServer, $vens VENs" >&2
+op=$(port)
+"$py" bench/py/openleadr_vtn_load.py --port "$op" >"$tmp/ol.log" 2>&1 & ol_pid=$!; pids+=($ol_pid)
+wait_port "$op"
+run openleadr 0 "$op" "$vens" 16 --codec xml
+run openleadr 0 "$op" "$vens" 64 --codec xml
+stop "$ol_pid"
+
+echo "== signed responses (RSA-2048): oadr vtn $vens VENs, OpenLEADR $signed_vens VENs" >&2
+vp=$(port); ap=$(port)
+OADR_ADMIN_TOKEN=bench "$bin" vtn --listen "127.0.0.1:$vp" --admin "127.0.0.1:$ap" --db "$tmp/vtn-signed.db" \
+  --accept-any --codec xml --sync normal --cert "$cert" --key "$key" 2>"$tmp/vtn-signed.log" & vtn_pid=$!; pids+=($vtn_pid)
+wait_port "$vp"
+run oadr 1 "$vp" "$vens" 16 --codec xml
+run oadr 1 "$vp" "$vens" 64 --codec xml
+stop "$vtn_pid"
+op=$(port)
+"$py" bench/py/openleadr_vtn_load.py --port "$op" --cert "$cert" --key "$key" >"$tmp/ol-signed.log" 2>&1 & ol_pid=$!; pids+=($ol_pid)
+wait_port "$op"
+run openleadr 1 "$op" "$signed_vens" 16 --codec xml
+run openleadr 1 "$op" "$signed_vens" 64 --codec xml
+stop "$ol_pid"
+openssl speed -elapsed -seconds 3 rsa2048 2>/dev/null > "$tmp/openssl.txt"
+
+python3 - "$tmp" "$vens" "$rss0" "$rss1" "${BENCH_JSON:-}" <<'PY'
+import json, re, sys
+tmp, vens, rss0, rss1, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+runs = {(r["server"], r["signed"], r["concurrency"]): r for r in map(json.loads, open(f"{tmp}/runs.jsonl"))}
+sign_ops = next((float(m[1]) for m in (re.match(r"rsa\s+2048 bits\s+\S+\s+\S+\s+([\d.]+)", l)
+                 for l in open(f"{tmp}/openssl.txt")) if m), float("nan"))
 for c in (16, 64):
-    o = json.load(open(f"{tmp}/oadr-{c}.json")); b = json.load(open(f"{tmp}/bare-{c}.json"))
-    print(f"concurrency {c}: oadr {o['polls_per_s']:.0f} polls/s (p50 {o['p50_us']} us, p99 {o['p99_us']} us), "
-          f"bare hyper {b['polls_per_s']:.0f} polls/s -> {100*o['polls_per_s']/b['polls_per_s']:.0f}% of bare")
-print(f"resident memory: {rss0} KiB idle, {rss1} KiB after registering {vens} VENs "
-      f"-> {(rss1-rss0)/vens:.2f} KiB per VEN")
+    o, b, l = runs[("oadr", False, c)], runs[("bare", False, c)], runs[("openleadr", False, c)]
+    print(f"concurrency {c}: oadr {o['polls_per_s']:.0f} polls/s (p50 {o['p50_us']} us, p99 {o['p99_us']} us, "
+          f"{o['errors']} errors); OpenLEADR {l['polls_per_s']:.0f} polls/s (p50 {l['p50_us']} us, p99 {l['p99_us']} us) "
+          f"-> {o['polls_per_s']/l['polls_per_s']:.1f}x (target >= 15x); bare hyper {b['polls_per_s']:.0f} polls/s "
+          f"-> {100*o['polls_per_s']/b['polls_per_s']:.0f}% of bare (target >= 50%)")
+for c in (16, 64):
+    o, l = runs[("oadr", True, c)], runs[("openleadr", True, c)]
+    print(f"signed, concurrency {c}: oadr {o['polls_per_s']:.0f} polls/s (p50 {o['p50_us']} us, p99 {o['p99_us']} us) "
+          f"-> {100*o['polls_per_s']/sign_ops:.0f}% of openssl rsa2048 sign {sign_ops:.0f}/s (target >= 80%); "
+          f"OpenLEADR {l['polls_per_s']:.1f} polls/s -> {o['polls_per_s']/l['polls_per_s']:.0f}x")
+print(f"oadr resident memory: {rss0} KiB idle, {rss1} KiB after registering {vens} VENs "
+      f"-> {(rss1-rss0)/vens:.2f} KiB per VEN (target <= 4 KiB)")
+summary = json.dumps({"bench": "vtn_load", "openssl_rsa2048_sign_per_s": sign_ops, "rss_idle_kib": rss0,
+                      "rss_registered_kib": rss1, "vens": vens})
+print(summary)
+if out:
+    with open(out, "a") as f:
+        for r in runs.values():
+            f.write(json.dumps(dict(r, bench="vtn_load")) + "\n")
+        f.write(summary + "\n")
 PY

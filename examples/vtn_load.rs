@@ -8,7 +8,7 @@
 //! one JSON line: polls/s, p50/p99 latency (µs), errors. Bounded in count and time.
 
 use oadr::model::{CreatePartyRegistration, Message, Poll};
-use oadr::vtn::codec::{Codec, JsonCodec};
+use oadr::vtn::codec::{Codec, JsonCodec, XmlCodec};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 fn codec(name: &str) -> Arc<dyn Codec> {
     match name {
         "json" => Arc::new(JsonCodec),
+        // What OpenADR peers speak (and the only codec OpenLEADR's server has).
+        "xml" => Arc::new(XmlCodec::default()),
         other => {
             eprintln!("unknown codec {other:?}");
             std::process::exit(2)
@@ -229,7 +231,7 @@ fn main() {
         Some("run") => run(&args[2..]),
         Some("bare") => bare(args.get(2).map(String::as_str).unwrap_or("127.0.0.1:8090")),
         _ => {
-            eprintln!("usage: vtn_load run --url URL [--vens N] [--concurrency C] [--seconds S] [--codec json] [--bare] | vtn_load bare ADDR");
+            eprintln!("usage: vtn_load run --url URL [--vens N] [--concurrency C] [--seconds S] [--codec json|xml] [--bare] | vtn_load bare ADDR");
             std::process::exit(2);
         }
     }

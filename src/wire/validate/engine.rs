@@ -6,6 +6,7 @@
 //! (`processContents="skip"` wildcards, and recovery after an error). Errors are collected,
 //! not fatal, except where the XML itself cannot be read further.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use quick_xml::events::{BytesStart, Event};
@@ -56,6 +57,9 @@ struct Validator<'a> {
     input: &'a [u8],
     limits: &'a Limits,
     stack: Vec<Frame>,
+    /// The `text` and `last_child` buffers of popped frames, reused by the next frames so
+    /// that an element costs no allocation once the document's depth has been reached.
+    spare: Vec<(String, String)>,
     path: String,
     errors: Vec<Error>,
     ids: HashSet<String>,
@@ -73,12 +77,24 @@ fn bytes_str(b: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(b).map_err(|e| format!("invalid UTF-8: {e}"))
 }
 
-fn ns_of(r: &ResolveResult<'_>) -> Result<String, String> {
+/// The namespace of a resolved name. The schema's own namespaces come back borrowed from the
+/// tables (no allocation per element); others are copied.
+fn ns_of(r: &ResolveResult<'_>) -> Result<Cow<'static, str>, String> {
     match r {
-        ResolveResult::Bound(ns) => bytes_str(ns.as_ref()).map(str::to_owned),
+        ResolveResult::Bound(ns) => {
+            let ns = bytes_str(ns.as_ref())?;
+            Ok(
+                match GLOBAL_ELEMENTS.binary_search_by(|(q, _)| q.ns.cmp(ns)) {
+                    Ok(i) => GLOBAL_ELEMENTS
+                        .get(i)
+                        .map_or_else(|| Cow::Owned(ns.to_owned()), |(q, _)| Cow::Borrowed(q.ns)),
+                    Err(_) => Cow::Owned(ns.to_owned()),
+                },
+            )
+        }
         // An unbound prefix is a namespace error that libxml2 recovers from: the name is
         // kept whole ("p:x") in no namespace. We do the same (see `name_of`).
-        ResolveResult::Unbound | ResolveResult::Unknown(_) => Ok(String::new()),
+        ResolveResult::Unbound | ResolveResult::Unknown(_) => Ok(Cow::Borrowed("")),
     }
 }
 
@@ -451,15 +467,16 @@ impl<'a> Validator<'a> {
             }
             _ => {}
         }
+        let (text, last_child) = self.spare.pop().unwrap_or_default();
         self.stack.push(Frame {
             mode,
             path_len,
             start: pos,
-            text: String::new(),
+            text,
             collect,
             text_error: false,
             has_children: false,
-            last_child: String::new(),
+            last_child,
             last_count: 0,
             name,
         });
@@ -710,63 +727,11 @@ impl<'a> Validator<'a> {
             TypeRef::Simple(_) => (&[], None),
         };
         for i in 0..n_attrs {
-            let (ns, local, value) = self.attrs[i].clone();
-            if ns == XSI {
-                self.foreign_attributes = true;
-                if !matches!(
-                    local.as_str(),
-                    "type" | "nil" | "schemaLocation" | "noNamespaceSchemaLocation"
-                ) {
-                    self.error(
-                        pos,
-                        ErrorKind::Attribute(format!("attribute xsi:{local} is not allowed")),
-                    )?;
-                }
-                continue;
-            }
-            let name = display(&ns, &local);
-            let decl = match uses
-                .iter()
-                .find(|u| u.name.local == local && u.name.ns == ns)
-            {
-                Some(u) => Some(u),
-                None => match wildcard {
-                    Some(w) if w.ns.allows(&ns) => {
-                        self.foreign_attributes |= !ns.is_empty() && ns != XML_NS;
-                        match (w.process, global_attribute(&ns, &local)) {
-                            (Process::Skip, _) => None,
-                            (_, Some(g)) => Some(g),
-                            (Process::Lax, None) => None,
-                            (Process::Strict, None) => {
-                                self.error(pos, ErrorKind::Attribute(format!("no global declaration for attribute {name}, required by a strict wildcard")))?;
-                                None
-                            }
-                        }
-                    }
-                    _ => {
-                        self.error(
-                            pos,
-                            ErrorKind::Attribute(format!("attribute {name} is not allowed")),
-                        )?;
-                        None
-                    }
-                },
-            };
-            if let Some(u) = decl {
-                if let Err(m) = self.value_ctx_check(r, u.ty, &value) {
-                    self.error(pos, ErrorKind::Value(format!("attribute {name}: {m}")))?;
-                } else if let Some(fixed) = u.fixed {
-                    let ws = SIMPLE_TYPES
-                        .get(usize::from(u.ty))
-                        .map_or(WhiteSpace::Preserve, |t| t.white_space);
-                    if normalize(&value, ws) != normalize(fixed, ws) {
-                        self.error(
-                            pos,
-                            ErrorKind::Value(format!("attribute {name}: value must be '{fixed}'")),
-                        )?;
-                    }
-                }
-            }
+            // Taken out (not cloned) while `self` reports errors; put back below.
+            let attr = std::mem::take(&mut self.attrs[i]);
+            let result = self.check_attr(r, uses, wildcard, &attr, pos);
+            self.attrs[i] = attr;
+            result?;
         }
         for u in uses.iter().filter(|u| u.required) {
             let present = self.attrs[..n_attrs]
@@ -780,6 +745,76 @@ impl<'a> Validator<'a> {
                         display(u.name.ns, u.name.local)
                     )),
                 )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Check one attribute of a typed element against its type's attribute uses and wildcard.
+    fn check_attr(
+        &mut self,
+        r: &NsReader<&[u8]>,
+        uses: &[AttrUse],
+        wildcard: Option<&Wildcard>,
+        (ns, local, value): &Attr,
+        pos: u64,
+    ) -> Result<(), Fatal> {
+        let (ns, local, value) = (ns.as_str(), local.as_str(), value.as_str());
+        if ns == XSI {
+            self.foreign_attributes = true;
+            if !matches!(
+                local,
+                "type" | "nil" | "schemaLocation" | "noNamespaceSchemaLocation"
+            ) {
+                self.error(
+                    pos,
+                    ErrorKind::Attribute(format!("attribute xsi:{local} is not allowed")),
+                )?;
+            }
+            return Ok(());
+        }
+        // Only formatted when an error is reported.
+        let name = || display(ns, local);
+        let decl = match uses
+            .iter()
+            .find(|u| u.name.local == local && u.name.ns == ns)
+        {
+            Some(u) => Some(u),
+            None => match wildcard {
+                Some(w) if w.ns.allows(ns) => {
+                    self.foreign_attributes |= !ns.is_empty() && ns != XML_NS;
+                    match (w.process, global_attribute(ns, local)) {
+                        (Process::Skip, _) => None,
+                        (_, Some(g)) => Some(g),
+                        (Process::Lax, None) => None,
+                        (Process::Strict, None) => {
+                            self.error(pos, ErrorKind::Attribute(format!("no global declaration for attribute {}, required by a strict wildcard", name())))?;
+                            None
+                        }
+                    }
+                }
+                _ => {
+                    self.error(
+                        pos,
+                        ErrorKind::Attribute(format!("attribute {} is not allowed", name())),
+                    )?;
+                    None
+                }
+            },
+        };
+        if let Some(u) = decl {
+            if let Err(m) = self.value_ctx_check(r, u.ty, value) {
+                self.error(pos, ErrorKind::Value(format!("attribute {}: {m}", name())))?;
+            } else if let Some(fixed) = u.fixed {
+                let ws = SIMPLE_TYPES
+                    .get(usize::from(u.ty))
+                    .map_or(WhiteSpace::Preserve, |t| t.white_space);
+                if normalize(value, ws) != normalize(fixed, ws) {
+                    self.error(
+                        pos,
+                        ErrorKind::Value(format!("attribute {}: value must be '{fixed}'", name())),
+                    )?;
+                }
             }
         }
         Ok(())
@@ -893,6 +928,10 @@ impl<'a> Validator<'a> {
         if self.stack.is_empty() {
             self.root_done = true;
         }
+        let (mut text, mut last_child) = (f.text, f.last_child);
+        text.clear();
+        last_child.clear();
+        self.spare.push((text, last_child));
         Ok(())
     }
 
@@ -931,6 +970,7 @@ pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
         input,
         limits,
         stack: Vec::with_capacity(16),
+        spare: Vec::with_capacity(16),
         path: String::with_capacity(128),
         errors: Vec::new(),
         ids: HashSet::new(),
