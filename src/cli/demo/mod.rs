@@ -1,8 +1,7 @@
 //! `oadr demo`: an oadr VTN and three oadr VENs in one process, talking over loopback.
 //!
 //! The real runtimes ([`crate::vtn::Vtn`], [`crate::ven::Ven`]) over real HTTP on
-//! `127.0.0.1` (ephemeral ports, mutual TLS; the VENs poll, or with `--transport push` the
-//! VTN pushes to their endpoints), with every payload XML-signed and the VTN's state
+//! `127.0.0.1` (ephemeral port, mutual TLS), with every payload XML-signed and the VTN's state
 //! in a SQLite file in a private temporary directory (removed at the end). The VENs register,
 //! offer a telemetry report, the VTN requests it, publishes an event with a randomized start
 //! window (`startafter`), two VENs opt in and one opts out (and confirms with an
@@ -38,8 +37,9 @@ pub struct DemoArgs {
     /// Give up (exit 1) after this many seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
-    /// How the VTN's payloads reach the VENs.
-    #[arg(long, value_enum, default_value = "pull")]
+    /// How the VENs and the VTN reach each other: `pull` (the VENs poll) or `push` (the VTN
+    /// POSTs to each VEN's own endpoint).
+    #[arg(long, value_enum, default_value_t = Transport::HttpsPull)]
     pub transport: Transport,
 }
 

@@ -4,32 +4,29 @@
 
 use super::certs::Identities;
 use super::console::Console;
-use super::tap::{PushTap, Tap};
+use super::tap::Tap;
 use crate::engine::vtn::{AllowListPolicy, Notification, VtnConfig};
 use crate::model::Duration;
 use crate::sign::{Signer, Trust, Verifier, VerifyOptions};
 use crate::store::{SqliteStore, Sync as SyncMode};
 use crate::transport::http_server::{self, Limits, OpenAdrEndpoints, Shutdown};
-use crate::transport::tls;
 use crate::ven::{Ven, VenBuilder};
-use crate::vtn::deliver::{Deliver, HttpPush, HttpPushTls};
+use crate::vtn::deliver::{Deliver, DeliverFuture, Destination, HttpPush, HttpPushTls};
 use crate::vtn::push::PushOptions;
 use crate::vtn::Vtn;
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-/// How the demo's VENs talk to its VTN (`oadr demo --transport`).
+/// How the demo's VENs talk to its VTN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 #[non_exhaustive]
 pub enum Transport {
-    /// Simple HTTP pull over mutual TLS (spec digest §9.1), payloads signed: the VENs poll.
+    /// Simple HTTP pull over mutual TLS (spec digest §9.1), payloads signed.
     #[default]
     #[value(name = "pull")]
     HttpsPull,
-    /// Simple HTTP push over mutual TLS (spec digest §2), payloads signed: the VTN posts its
-    /// payloads to each VEN's endpoint.
+    /// Simple HTTP push over mutual TLS (spec digest §2): each VEN serves its own endpoint
+    /// and the VTN POSTs what it initiates there; payloads signed.
     #[value(name = "push")]
     HttpsPush,
 }
@@ -42,7 +39,7 @@ impl Transport {
                 "simple HTTP pull over mutual TLS, XML signatures on every payload"
             }
             Transport::HttpsPush => {
-                "simple HTTP push over mutual TLS, XML signatures on every payload"
+                "simple HTTP push over mutual TLS (each VEN serves its own endpoint), XML signatures on every payload"
             }
         }
     }
@@ -55,8 +52,6 @@ pub(super) struct Deployment {
     pub vens: Vec<(String, Ven)>,
     pub shutdown: Shutdown,
     pub server: tokio::task::JoinHandle<()>,
-    /// The VTN's push loop (push transport only).
-    pub pusher: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// What the scenario plugs into the parties.
@@ -116,15 +111,21 @@ pub(super) async fn deploy(
     let (shutdown, rx) = Shutdown::new();
     let (url, tls) = match transport {
         Transport::HttpsPull | Transport::HttpsPush => {
-            let acceptor = tls::server::acceptor(&ids.vtn.cert, &ids.vtn.key, None, &fps, false)
-                .map_err(|e| format!("TLS: {e}"))?;
+            let acceptor = crate::transport::tls::server::acceptor(
+                &ids.vtn.cert,
+                &ids.vtn.key,
+                None,
+                &fps,
+                false,
+            )
+            .map_err(|e| format!("TLS: {e}"))?;
             (
                 format!("https://{addr}/OpenADR2/Simple/2.0b"),
                 Some(acceptor),
             )
         }
     };
-    let parties: HashMap<String, String> = ids
+    let parties: std::collections::HashMap<String, String> = ids
         .vens
         .iter()
         .map(|v| {
@@ -134,48 +135,44 @@ pub(super) async fn deploy(
             )
         })
         .collect();
-    let pusher = match transport {
-        Transport::HttpsPull => None,
+    let tap = Tap {
+        vtn: vtn.clone(),
+        console: console.clone(),
+        parties: parties.clone(),
+    };
+    let handler = Arc::new(OpenAdrEndpoints(tap));
+    let serve = http_server::serve(listener, tls, handler, Limits::default(), rx.clone());
+    let server = match transport {
+        Transport::HttpsPull => tokio::spawn(serve),
         Transport::HttpsPush => {
-            let identity = (
-                tls::load_certs(&ids.vtn.cert).map_err(|e| format!("TLS: {e}"))?,
-                tls::load_key(&ids.vtn.key).map_err(|e| format!("TLS: {e}"))?,
-            );
+            // The VTN's push loop, through a tap that prints what it pushes and the answers.
+            let certs = crate::transport::tls::load_certs(&ids.vtn.cert)
+                .map_err(|e| format!("TLS: {e}"))?;
+            let key =
+                crate::transport::tls::load_key(&ids.vtn.key).map_err(|e| format!("TLS: {e}"))?;
             let push = HttpPush::new(
                 Some(HttpPushTls {
-                    identity: Some(identity),
-                    fallback: tls::PeerTrust::default(),
+                    identity: Some((certs, key)),
+                    fallback: crate::transport::tls::PeerTrust::default(),
                 }),
                 std::time::Duration::from_secs(5),
             );
-            let tap: Arc<dyn Deliver> = Arc::new(PushTap {
-                inner: push,
-                console: console.clone(),
-                parties: parties.clone(),
-            });
-            let vtn = vtn.clone();
-            let stop = rx.clone();
-            let options = PushOptions {
-                rescan: std::time::Duration::from_millis(200),
-                ..PushOptions::default()
+            let tap = Tap {
+                vtn: vtn.clone(),
+                console,
+                parties,
             };
-            Some(tokio::spawn(async move {
-                vtn.push_loop(vec![tap], options, stop).await
-            }))
+            let pusher: Arc<dyn Deliver> = Arc::new(PushTap { push, tap });
+            let vtn = vtn.clone();
+            tokio::spawn(async move {
+                let options = PushOptions {
+                    rescan: std::time::Duration::from_millis(250),
+                    ..PushOptions::default()
+                };
+                tokio::join!(serve, vtn.push_loop(vec![pusher], options, rx));
+            })
         }
     };
-    let handler = Arc::new(OpenAdrEndpoints(Tap {
-        vtn: vtn.clone(),
-        console,
-        parties,
-    }));
-    let server = tokio::spawn(http_server::serve(
-        listener,
-        tls,
-        handler,
-        Limits::default(),
-        rx,
-    ));
     let mut vens = Vec::new();
     for (i, id) in ids.vens.iter().enumerate() {
         let builder = match transport {
@@ -185,7 +182,7 @@ pub(super) async fn deploy(
             Transport::HttpsPush => VenBuilder::new(&url, &id.name)
                 .cert_key(&id.cert, &id.key)
                 .vtn_fingerprint(ids.vtn.fingerprint)
-                .push(SocketAddr::from(([127, 0, 0, 1], 0))),
+                .push(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
         }
         .codec(Arc::<crate::ven::codec::XmlCodec>::default())
         .default_poll_interval(poll.to_chrono().unwrap_or(chrono::Duration::seconds(1)))
@@ -202,6 +199,43 @@ pub(super) async fn deploy(
         vens,
         shutdown,
         server,
-        pusher,
     })
+}
+
+/// HTTP push through the console: every payload the VTN pushes, and the VEN's answer, is
+/// printed like the exchanges the VENs start.
+#[derive(Debug)]
+struct PushTap {
+    push: HttpPush,
+    tap: Tap,
+}
+
+impl Deliver for PushTap {
+    fn serves(&self, dest: &Destination) -> bool {
+        self.push.serves(dest)
+    }
+
+    fn deliver<'a>(
+        &'a self,
+        dest: &'a Destination,
+        service: crate::transport::Service,
+        body: bytes::Bytes,
+    ) -> DeliverFuture<'a> {
+        Box::pin(async move {
+            let r = self.push.deliver(dest, service, body.clone()).await;
+            let who = dest
+                .fingerprint
+                .as_ref()
+                .and_then(|f| self.tap.parties.get(&f.to_ascii_uppercase()))
+                .cloned();
+            match &r {
+                Ok(d) => self.tap.pushed(service, who, &body, &d.body),
+                Err(e) => self.tap.console.line(
+                    who.as_deref().unwrap_or("?"),
+                    format!("{:<16} push failed (retried): {e}", service.name()),
+                ),
+            }
+            r
+        })
+    }
 }

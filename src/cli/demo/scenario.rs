@@ -101,12 +101,7 @@ pub(super) async fn run(
         transport.describe(),
         db.display()
     ));
-    console.text(match transport {
-        Transport::HttpsPull => {
-            "(idle polls are counted, not printed; --xml / --json print every payload)"
-        }
-        _ => "(--xml / --json print every payload)",
-    });
+    console.text("(idle polls are counted, not printed; --xml / --json print every payload)");
     let mut handles = Vec::new();
     let mut tasks = Vec::new();
     for (name, ven) in deployment.vens {
@@ -129,9 +124,6 @@ pub(super) async fn run(
     }
     deployment.shutdown.trigger();
     let _ = tokio::time::timeout(StdDuration::from_secs(5), deployment.server).await;
-    if let Some(pusher) = deployment.pusher {
-        let _ = tokio::time::timeout(StdDuration::from_secs(5), pusher).await;
-    }
     let event_id = result?;
     stopped?;
     summary::check_and_print(&console, &deployment.vtn, &event_id, &names)

@@ -1,15 +1,12 @@
-//! Listening posts: every payload a VEN posts and the VTN's answer go through [`Tap`], which
-//! hands them to the real [`Vtn`] and prints the exchange; in push mode, every payload the VTN
-//! pushes and the VEN's reply go through [`PushTap`], around the real push transport. Every
-//! message of the protocol crosses one of them.
+//! A listening post on the VTN's endpoints: every payload a VEN posts and the VTN's answer go
+//! through [`Tap`], which hands them to the real [`Vtn`] and prints the exchange. In pull
+//! mode every message of the protocol crosses this point, in one direction or the other.
 
 use super::console::Console;
 use crate::model::{self, Message, ResponseCode};
 use crate::transport::http_server::PayloadHandler;
 use crate::transport::Service;
-use crate::vtn::deliver::{Deliver, DeliverFuture, Destination, HttpPush};
 use crate::vtn::Vtn;
-use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -30,136 +27,93 @@ impl PayloadHandler for Tap {
     ) -> (&'static str, Vec<u8>) {
         let answer = self.vtn.handle_payload(service, fingerprint, body);
         let who = fingerprint.and_then(|f| self.parties.get(&f.to_ascii_uppercase()));
-        exchange(
-            &self.console,
-            service,
-            who.cloned(),
-            body,
-            &answer.body,
-            false,
-        );
+        self.exchange(service, who.cloned(), body, &answer.body);
         (answer.content_type, answer.body)
     }
 }
 
-/// The VTN's push transport, with a console: every payload the VTN pushes to a VEN's
-/// endpoint, and the VEN's reply.
-#[derive(Debug)]
-pub(super) struct PushTap {
-    pub inner: HttpPush,
-    pub console: Arc<Console>,
-    pub parties: HashMap<String, String>,
+impl std::fmt::Debug for Tap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tap").finish_non_exhaustive()
+    }
 }
 
-impl Deliver for PushTap {
-    fn serves(&self, dest: &Destination) -> bool {
-        self.inner.serves(dest)
-    }
-
-    fn deliver<'a>(
-        &'a self,
-        dest: &'a Destination,
+impl Tap {
+    /// A payload the VTN pushed to a VEN (HTTP push) and the VEN's answer.
+    pub(super) fn pushed(
+        &self,
         service: Service,
-        body: Bytes,
-    ) -> DeliverFuture<'a> {
-        Box::pin(async move {
-            let sent = body.clone();
-            let result = self.inner.deliver(dest, service, body).await;
-            let who = dest
-                .fingerprint
-                .as_ref()
-                .and_then(|f| self.parties.get(&f.to_ascii_uppercase()).cloned())
-                .unwrap_or_else(|| self.console.tally().name_of(&dest.ven_id));
-            match &result {
-                Ok(reply) => exchange(&self.console, service, Some(who), &sent, &reply.body, true),
-                Err(e) => self.console.line(
-                    &who,
-                    format!("{:<16} push failed: {e} (the VTN retries)", service.name()),
-                ),
-            }
-            result
-        })
+        who: Option<String>,
+        request: &[u8],
+        response: &[u8],
+    ) {
+        self.exchange(service, who, request, response);
     }
-}
 
-/// Print one exchange: `request` was posted on `service` (by the VEN, or by the VTN when
-/// `pushed`) and answered with `response`.
-fn exchange(
-    console: &Console,
-    service: Service,
-    who: Option<String>,
-    request: &[u8],
-    response: &[u8],
-    pushed: bool,
-) {
-    let req = model::decode(request);
-    let resp = model::decode(response);
-    let req_type = req.as_ref().map_or("(undecodable)", Message::message_type);
-    let resp_type = resp.as_ref().map_or("(undecodable)", Message::message_type);
-    let code = resp.as_ref().ok().and_then(response_code);
-    let idle = matches!(
-        (&req, &resp),
-        (Ok(Message::Poll(_)), Ok(Message::Response(_)))
-    ) && code.is_none_or(ResponseCode::is_success);
-    let (sender, receiver) = if pushed {
-        ("the VTN", "the VEN")
-    } else {
-        ("the VEN", "the VTN")
-    };
-    let who = {
-        let mut t = console.tally();
-        t.exchanges += 1;
-        for ty in [req_type, resp_type] {
-            *t.messages.entry(ty).or_insert(0) += 1;
+    fn exchange(&self, service: Service, who: Option<String>, request: &[u8], response: &[u8]) {
+        let req = model::decode(request);
+        let resp = model::decode(response);
+        let req_type = req.as_ref().map_or("(undecodable)", Message::message_type);
+        let resp_type = resp.as_ref().map_or("(undecodable)", Message::message_type);
+        let code = resp.as_ref().ok().and_then(response_code);
+        let idle = matches!(
+            (&req, &resp),
+            (Ok(Message::Poll(_)), Ok(Message::Response(_)))
+        ) && code.is_none_or(ResponseCode::is_success);
+        let who = {
+            let mut t = self.console.tally();
+            t.exchanges += 1;
+            for ty in [req_type, resp_type] {
+                *t.messages.entry(ty).or_insert(0) += 1;
+            }
+            if idle {
+                t.idle_polls += 1;
+            }
+            let who = who
+                .or_else(|| req.as_ref().ok().and_then(ven_of).map(|v| t.name_of(&v)))
+                .unwrap_or_else(|| "?".to_owned());
+            if let Err(e) = &req {
+                t.problems
+                    .push(format!("{who} sent an undecodable payload: {e}"));
+            }
+            if let Err(e) = &resp {
+                t.problems
+                    .push(format!("the VTN answered {who} undecodably: {e}"));
+            }
+            if let Some(c) = code.filter(|c| !c.is_success()) {
+                t.problems.push(format!(
+                    "the VTN answered {who}'s {req_type} on {} with {c} ({})",
+                    service.name(),
+                    c.meaning().unwrap_or("unknown code")
+                ));
+            }
+            who
+        };
+        if idle && !self.console.show.xml && !self.console.show.json {
+            return;
         }
-        if idle {
-            t.idle_polls += 1;
-        }
-        let who = who
-            .or_else(|| req.as_ref().ok().and_then(ven_of).map(|v| t.name_of(&v)))
-            .unwrap_or_else(|| "?".to_owned());
-        if let Err(e) = &req {
-            t.problems
-                .push(format!("{who}: {sender} sent an undecodable payload: {e}"));
-        }
-        if let Err(e) = &resp {
-            t.problems
-                .push(format!("{who}: {receiver} answered undecodably: {e}"));
-        }
-        if let Some(c) = code.filter(|c| !c.is_success()) {
-            t.problems.push(format!(
-                "{who}: {receiver} answered {sender}'s {req_type} on {} with {c} ({})",
-                service.name(),
-                c.meaning().unwrap_or("unknown code")
-            ));
-        }
-        who
-    };
-    if idle && !console.show.xml && !console.show.json {
-        return;
+        let code = code.map(|c| format!(" {c}")).unwrap_or_default();
+        let detail = [req.as_ref().ok(), resp.as_ref().ok()]
+            .into_iter()
+            .flatten()
+            .filter_map(detail)
+            .collect::<Vec<_>>()
+            .join("; ");
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!("  ({detail})")
+        };
+        self.console.line(
+            &who,
+            format!(
+                "{:<16} {req_type} → {resp_type}{code}{detail}",
+                service.name()
+            ),
+        );
+        self.console.payload("→", request, req.as_ref().ok());
+        self.console.payload("←", response, resp.as_ref().ok());
     }
-    let code = code.map(|c| format!(" {c}")).unwrap_or_default();
-    let detail = [req.as_ref().ok(), resp.as_ref().ok()]
-        .into_iter()
-        .flatten()
-        .filter_map(detail)
-        .collect::<Vec<_>>()
-        .join("; ");
-    let detail = if detail.is_empty() {
-        String::new()
-    } else {
-        format!("  ({detail})")
-    };
-    let mark = if pushed { "pushed " } else { "" };
-    console.line(
-        &who,
-        format!(
-            "{:<16} {mark}{req_type} → {resp_type}{code}{detail}",
-            service.name()
-        ),
-    );
-    console.payload("→", request, req.as_ref().ok());
-    console.payload("←", response, resp.as_ref().ok());
 }
 
 /// The venID (or, for a first registration, the oadrVenName) a VEN's payload carries.
