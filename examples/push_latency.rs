@@ -176,10 +176,16 @@ async fn run(a: Args) {
         .iter()
         .filter_map(|(h, _)| h.registration().map(|r| r.ven_id))
         .collect();
+    // Target them by group: a list of N venIDs would make every payload O(N) long.
+    for id in &ids {
+        vtn.set_groups(id, vec!["bench".into()]).expect("groups");
+    }
+    let mut targets = Targets::new();
+    targets.group_id.push("bench".into());
     let event = Event::builder("", "http://market.example/bench")
         .start(chrono::Utc::now() + chrono::Duration::hours(1))
         .simple_signal([(Duration::minutes(30), 1.0)])
-        .targets(Targets::vens(ids))
+        .targets(targets)
         .build();
     seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let created = Instant::now();

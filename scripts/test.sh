@@ -10,6 +10,9 @@ bash scripts/deps.sh
 OADR_PYTHON=$(scripts/venv.sh)
 export OADR_PYTHON
 export OADR_REQUIRE_ORACLES=1
+# The example binaries themselves (cargo test builds examples only as test harnesses);
+# tests/cli_examples.rs runs them against each other.
+cargo build --workspace --examples
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc
 # The `openssl` feature: the spec's TLS 1.2 CBC suites on both sides.

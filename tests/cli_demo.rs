@@ -170,3 +170,37 @@ fn demo_names_the_failed_step() {
         r.stderr
     );
 }
+
+#[test]
+fn demo_over_push_runs_every_step_without_polling() {
+    let r = demo(&["--transport", "push"]);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let out = &r.stdout;
+    assert!(out.contains("simple HTTP push over mutual TLS"), "{out}");
+    // What the VTN initiates is pushed (printed by the push tap) and answered in the same
+    // exchange; the VENs' own requests still reach the VTN.
+    for s in [
+        "oadrCreatePartyRegistration → oadrCreatedPartyRegistration 200",
+        "oadrCreateReport → oadrCreatedReport 200",
+        "oadrDistributeEvent → oadrResponse 200",
+        "oadrCreatedEvent → oadrResponse 200",
+        "oadrUpdateReport → oadrUpdatedReport 200",
+        "optIn event",
+        "optOut event",
+    ] {
+        assert!(out.contains(s), "missing {s:?} in:\n{out}");
+    }
+    let messages = line_with(out, "messages:");
+    assert!(
+        !messages.contains("oadrPoll"),
+        "push VENs never poll: {messages}"
+    );
+    assert!(line_with(out, "ven-3 ").contains(" optOut  optOut "));
+    assert!(out.trim_end().ends_with("all steps passed"), "{out}");
+}

@@ -3,9 +3,10 @@
 //! creates an event for it, the VEN opts in and sends readings. Both stop by themselves
 //! (`--for`), and are killed after 60 s regardless.
 //!
-//! The example binaries are the ones `cargo test` builds (target/<profile>/examples/); when
-//! they are missing (`cargo test --test cli_examples` alone), the test skips, or fails under
-//! OADR_REQUIRE_ORACLES (scripts/test.sh builds every target).
+//! The example binaries are the ones `cargo build --examples` writes to
+//! target/<profile>/examples/ (`cargo test` builds examples only as test harnesses);
+//! scripts/test.sh builds them first. When they are missing, the test skips, or fails under
+//! OADR_REQUIRE_ORACLES.
 
 mod support;
 
@@ -25,7 +26,7 @@ fn example(name: &str) -> Option<PathBuf> {
     }
     if support::oracles_required() {
         panic!(
-            "{} is missing: build every target (cargo test --all-targets)",
+            "{} is missing: build every target (scripts/test.sh builds them: cargo build --examples)",
             path.display()
         );
     }

@@ -181,15 +181,12 @@ async fn iq_disco_ping_errors_and_restart() {
         tokio::spawn(async move { ven.iq_set(&to, &payload).await })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    tokio::task::spawn_blocking(move || {
+    // Restart off the async workers; the server stays alive (and is killed on drop) to the end.
+    let _p = tokio::task::spawn_blocking(move || {
         p.restart();
         p
     })
     .await
-    .map(|p| {
-        // Keep the server alive until the end of the test.
-        std::mem::forget(p);
-    })
     .unwrap();
     let reply = within("queued request", queued).await.unwrap().unwrap();
     assert_eq!(

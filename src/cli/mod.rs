@@ -11,6 +11,7 @@ pub mod security;
 pub mod validate;
 pub mod ven;
 pub mod vtn;
+pub mod xmpp;
 
 /// Exit code for usage and I/O errors (the `oadr validate` contract).
 pub const EXIT_USAGE: u8 = 2;

@@ -77,6 +77,21 @@ pub struct VenArgs {
     /// Push: the oadrTransportAddress to advertise (default: http(s):// + the listen address).
     #[arg(long)]
     pub transport_address: Option<String>,
+    /// XMPP: this VEN's account, e.g. `ven1@example.com/oadr` (spec digest §3).
+    #[arg(long, required_if_eq("transport", "xmpp"))]
+    pub jid: Option<String>,
+    /// XMPP: file whose first line is the account's password (SASL PLAIN, inside TLS).
+    #[arg(long, required_if_eq("transport", "xmpp"))]
+    pub password_file: Option<PathBuf>,
+    /// XMPP: the server as host:port (default: the JID's domain, port 5222).
+    #[arg(long)]
+    pub xmpp_server: Option<String>,
+    /// XMPP: PEM file with the CA (or the certificate) of the XMPP server.
+    #[arg(long, required_if_eq("transport", "xmpp"))]
+    pub xmpp_ca: Option<PathBuf>,
+    /// XMPP: the VTN's JID (a full JID, e.g. `vtn@example.com/oadr`).
+    #[arg(long, required_if_eq("transport", "xmpp"))]
+    pub vtn_jid: Option<String>,
 }
 
 /// `oadr ven --transport`.
@@ -86,6 +101,8 @@ pub enum TransportArg {
     Pull,
     /// Simple HTTP push: the VTN POSTs to the VEN's endpoint.
     Push,
+    /// XMPP: VEN and VTN are clients of an XMPP server (--jid, --vtn-jid; --vtn-url unused).
+    Xmpp,
 }
 
 /// The configuration file.
@@ -379,6 +396,26 @@ pub fn builder(args: &VenArgs, config: Config) -> Result<VenBuilder, String> {
                 b = b.transport_address(a.clone());
             }
         }
+        TransportArg::Xmpp => {
+            let jid = args.jid.as_deref().ok_or("--transport xmpp needs --jid")?;
+            let vtn = args
+                .vtn_jid
+                .as_deref()
+                .ok_or("--transport xmpp needs --vtn-jid")?;
+            let cfg = super::xmpp::config(&super::xmpp::Account {
+                jid,
+                password_file: args.password_file.as_ref(),
+                server: args.xmpp_server.as_deref(),
+                ca: args.xmpp_ca.as_deref(),
+            })?;
+            let vtn = vtn.parse().map_err(|e| format!("--vtn-jid: {e}"))?;
+            b = b.xmpp(cfg, vtn);
+        }
+    }
+    if args.transport != TransportArg::Xmpp
+        && (args.jid.is_some() || args.vtn_jid.is_some() || args.xmpp_server.is_some())
+    {
+        return Err("--jid, --vtn-jid and --xmpp-server go with --transport xmpp".into());
     }
     if let Some(id) = config.ven_id.clone() {
         b = b.ven_id(id);

@@ -75,6 +75,19 @@ pub struct VtnArgs {
     /// Payload encoding on the OpenADR endpoints.
     #[arg(long, value_enum, default_value = "xml")]
     pub codec: CodecArg,
+    /// Also serve VENs over XMPP (spec digest §3) as this account, e.g.
+    /// `vtn@example.com/oadr`; VENs send to this full JID.
+    #[arg(long, requires_all = ["password_file", "xmpp_ca"])]
+    pub xmpp_jid: Option<String>,
+    /// XMPP: file whose first line is the account's password.
+    #[arg(long, requires = "xmpp_jid")]
+    pub password_file: Option<PathBuf>,
+    /// XMPP: the server as host:port (default: the JID's domain, port 5222).
+    #[arg(long, requires = "xmpp_jid")]
+    pub xmpp_server: Option<String>,
+    /// XMPP: PEM file with the CA (or the certificate) of the XMPP server.
+    #[arg(long, requires = "xmpp_jid")]
+    pub xmpp_ca: Option<PathBuf>,
 }
 
 /// `--sync`.
@@ -179,12 +192,35 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         id_seed: seed,
         // Push VENs are served by the push loop below (spec digest §2).
         accept_push: true,
+        // XMPP VENs are served by the XMPP client below (spec digest §3).
+        accept_xmpp: args.xmpp_jid.is_some(),
         ..VtnConfig::default()
     };
+    let xmpp = match &args.xmpp_jid {
+        Some(jid) => {
+            let mut cfg = super::xmpp::config(&super::xmpp::Account {
+                jid,
+                password_file: args.password_file.as_ref(),
+                server: args.xmpp_server.as_deref(),
+                ca: args.xmpp_ca.as_deref(),
+            })?;
+            if !cfg.jid.is_full() {
+                cfg.jid = cfg.jid.with_resource("oadr").map_err(|e| e.to_string())?;
+            }
+            cfg.disco = crate::transport::xmpp::Disco::vtn(&cfg.jid);
+            Some(cfg)
+        }
+        None => None,
+    };
+    let mut payload_codec = codec(args.codec)?;
+    if xmpp.is_some() && matches!(args.codec, CodecArg::Xml) {
+        // Signatures must survive the XMPP server's re-serialisation (transport::xmpp::stable).
+        payload_codec = Arc::new(crate::vtn::xmpp::ServerFormCodec(payload_codec));
+    }
     let mut builder = Vtn::builder(Arc::new(store))
         .config(config)
         .policy(Arc::new(policy))
-        .codec(codec(args.codec)?)
+        .codec(payload_codec)
         .on_notification(log_notification);
     if let (Some(c), Some(k)) = (&args.cert, &args.key) {
         let signer =
@@ -272,11 +308,20 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
             Limits::default(),
             rx,
         ));
+        let mut transports: Vec<Arc<dyn crate::vtn::deliver::Deliver>> = vec![push_transport];
+        let xmpp_client = xmpp.map(|cfg| {
+            tracing::info!("serving XMPP VENs as {}", cfg.jid);
+            let (client, incoming) = crate::transport::xmpp::XmppClient::start(cfg);
+            transports.push(Arc::new(crate::vtn::xmpp::XmppDeliver::new(client.clone())));
+            let (vtn, stop) = (vtn.clone(), rx_push.clone());
+            let task = tokio::spawn(async move { vtn.serve_xmpp(incoming, stop).await });
+            (client, task)
+        });
         let pusher = {
             let vtn = vtn.clone();
             let stop = rx_push;
             tokio::spawn(async move {
-                vtn.push_loop(vec![push_transport], PushOptions::default(), stop)
+                vtn.push_loop(transports, PushOptions::default(), stop)
                     .await
             })
         };
@@ -296,6 +341,10 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         tracing::info!("shutting down");
         shutdown.trigger();
         purger.abort();
+        if let Some((client, task)) = xmpp_client {
+            client.stop().await;
+            let _ = task.await;
+        }
         let _ = endpoints.await;
         let _ = admin_task.await;
         let _ = pusher.await;

@@ -16,13 +16,32 @@ use std::sync::{Mutex, MutexGuard};
 use tokio::sync::{mpsc, watch, Notify};
 use tracing::Instrument;
 
+/// Where the VEN's own requests go: POSTs to the VTN's endpoints, or IQs over XMPP.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    Http(HttpClient),
+    Xmpp(super::xmpp::XmppOut),
+    /// XMPP before [`super::Ven::run`] started the client.
+    XmppPending,
+}
+
+impl Outbound {
+    async fn post(&self, service: crate::transport::Service, body: Bytes) -> Result<Bytes, String> {
+        match self {
+            Outbound::Http(c) => c.post(service, body).await.map_err(|e| e.to_string()),
+            Outbound::Xmpp(x) => x.post(service, body).await,
+            Outbound::XmppPending => Err("the XMPP client is not running".into()),
+        }
+    }
+}
+
 pub(crate) struct Driver {
     /// Shared with the push endpoint ([`super::push`]), which answers pushed payloads while
     /// this loop carries out the engine's outputs. Never held across an await.
     pub engine: Arc<Mutex<VenEngine>>,
     /// Signalled when someone else (the push endpoint) gave the engine input.
     pub wake: Arc<Notify>,
-    pub client: HttpClient,
+    pub client: Outbound,
     pub envelope: Envelope,
     pub clock: Arc<dyn Clock>,
     pub on_event: Option<EventHandler>,
@@ -31,6 +50,8 @@ pub(crate) struct Driver {
     pub state_file: Option<PathBuf>,
     pub commands: mpsc::Receiver<Command>,
     pub registration: watch::Sender<Option<Registration>>,
+    /// A shutdown command arrived during an exchange.
+    pub stop_requested: bool,
 }
 
 impl Driver {
@@ -48,6 +69,9 @@ impl Driver {
         let wake = self.wake.clone();
         loop {
             self.drain().await;
+            if self.stop_requested {
+                break;
+            }
             let next = self.engine().next_timeout();
             let sleep = match next {
                 Some(at) => (at - self.clock.now())
@@ -73,19 +97,7 @@ impl Driver {
     }
 
     fn command(&mut self, c: Command) {
-        let now = self.clock.now();
-        match c {
-            Command::CreateOpt(spec, reply) => {
-                let _ = reply.send(self.engine().create_opt(*spec, now));
-            }
-            Command::CancelOpt(id, reply) => {
-                let _ = reply.send(self.engine().cancel_opt(&id, now));
-            }
-            Command::CancelRegistration(reply) => {
-                let _ = reply.send(self.engine().cancel_registration(now));
-            }
-            Command::Shutdown => {}
-        }
+        apply(&self.engine, self.clock.now(), c);
     }
 
     /// Carry out every pending output (exchanges one after the other).
@@ -138,26 +150,33 @@ impl Driver {
             message = o.message.message_type()
         );
         let now = self.clock.now();
-        let result = async {
-            let body = self.envelope.seal(&o.message).map_err(|e| e.to_string())?;
+        let (envelope, client, clock) = (&self.envelope, &self.client, &self.clock);
+        let exchange = async {
+            let body = envelope.seal(&o.message).map_err(|e| e.to_string())?;
             tracing::debug!(bytes = body.len(), "sending");
-            let reply = self
-                .client
-                .post(o.service, Bytes::from(body))
-                .await
-                .map_err(|e| e.to_string())?;
+            let reply = client.post(o.service, Bytes::from(body)).await?;
             if reply.is_empty() {
                 return Ok(None);
             }
-            let msg = self
-                .envelope
-                .open(&reply, self.clock.now())
+            let msg = envelope
+                .open(&reply, clock.now())
                 .map_err(|e| e.to_string())?;
             tracing::debug!(reply = msg.message_type(), "received");
             Ok::<_, String>(Some(msg))
         }
-        .instrument(span.clone())
-        .await;
+        .instrument(span.clone());
+        tokio::pin!(exchange);
+        // User commands are taken while the exchange waits (an XMPP request may wait for the
+        // server to come back): their payloads queue behind this one.
+        let result = loop {
+            tokio::select! {
+                r = &mut exchange => break r,
+                c = self.commands.recv(), if !self.stop_requested => match c {
+                    Some(Command::Shutdown) | None => self.stop_requested = true,
+                    Some(c) => apply(&self.engine, clock.now(), c),
+                },
+            }
+        };
         let _g = span.enter();
         match result {
             Ok(Some(msg)) => self.engine().handle_reply(o.id, msg, self.clock.now()),
@@ -167,6 +186,23 @@ impl Driver {
                 self.engine().handle_failure(o.id, e, now);
             }
         }
+    }
+}
+
+/// Carry out a user command on the engine.
+fn apply(engine: &Mutex<VenEngine>, now: chrono::DateTime<chrono::Utc>, c: Command) {
+    let mut engine = engine.lock().unwrap_or_else(|e| e.into_inner());
+    match c {
+        Command::CreateOpt(spec, reply) => {
+            let _ = reply.send(engine.create_opt(*spec, now));
+        }
+        Command::CancelOpt(id, reply) => {
+            let _ = reply.send(engine.cancel_opt(&id, now));
+        }
+        Command::CancelRegistration(reply) => {
+            let _ = reply.send(engine.cancel_registration(now));
+        }
+        Command::Shutdown => {}
     }
 }
 

@@ -31,6 +31,7 @@ mod driver;
 pub mod push;
 pub mod sources;
 pub mod state;
+pub mod xmpp;
 
 pub use crate::engine::ven::{Notification, OptSpec, OptTarget, Registration, VenError};
 pub use codec::{Codec, Envelope, PayloadError};
@@ -96,6 +97,7 @@ pub struct VenBuilder {
     tls_backend: tls::Backend,
     push_listen: Option<std::net::SocketAddr>,
     transport_address: Option<String>,
+    xmpp: Option<xmpp::XmppVenConfig>,
 }
 
 impl VenBuilder {
@@ -121,6 +123,7 @@ impl VenBuilder {
             tls_backend: tls::Backend::default(),
             push_listen: None,
             transport_address: None,
+            xmpp: None,
         }
     }
 
@@ -237,6 +240,20 @@ impl VenBuilder {
         self
     }
 
+    /// XMPP (spec digest §3): reach the VTN at `vtn` through the XMPP server `client`
+    /// logs in to, instead of HTTP (the VTN URL is then unused). The VEN registers with
+    /// `oadrTransportName` xmpp and its full JID, never polls, and signs (with
+    /// [`VenBuilder::cert_key`]) in the form the server passes on intact. See
+    /// [the module](mod@xmpp).
+    pub fn xmpp(
+        mut self,
+        client: crate::transport::xmpp::XmppConfig,
+        vtn: crate::transport::xmpp::Jid,
+    ) -> Self {
+        self.xmpp = Some(xmpp::XmppVenConfig { client, vtn });
+        self
+    }
+
     fn push_acceptor(&self, trust: &PeerTrust) -> Result<tls::Acceptor, VenRuntimeError> {
         let (Some(cert), Some(key)) = (&self.cert, &self.key) else {
             return Err(VenRuntimeError::Config(
@@ -289,7 +306,19 @@ impl VenBuilder {
 
     /// Check the options, load certificates and the state file.
     pub fn build(mut self) -> Result<Ven, VenRuntimeError> {
-        let codec = self.codec.take().ok_or(VenRuntimeError::NoCodec)?;
+        let mut codec = self.codec.take().ok_or(VenRuntimeError::NoCodec)?;
+        let xmpp = self.xmpp.take();
+        if let Some(x) = &xmpp {
+            if self.push_listen.is_some() {
+                return Err(VenRuntimeError::Config(
+                    "push and xmpp exclude each other".into(),
+                ));
+            }
+            self.config.transport_name = crate::model::TransportName::Xmpp;
+            self.config.http_pull_model = false;
+            self.config.transport_address = Some(x.full_jid().to_string());
+            codec = Arc::new(xmpp::ServerFormCodec(codec));
+        }
         let ca = match &self.ca_file {
             Some(p) => tls::load_certs(p)?,
             None => Vec::new(),
@@ -348,10 +377,15 @@ impl VenBuilder {
             Some(addr) => Some(self.bind_push(addr, push_tls.is_some())?),
             None => None,
         };
-        let mut client = HttpClient::with_connector(&self.vtn_url, connector)?;
-        if let Some(t) = self.timeout {
-            client.timeout = t;
-        }
+        let client = if xmpp.is_some() {
+            driver::Outbound::XmppPending
+        } else {
+            let mut client = HttpClient::with_connector(&self.vtn_url, connector)?;
+            if let Some(t) = self.timeout {
+                client.timeout = t;
+            }
+            driver::Outbound::Http(client)
+        };
         let persisted = match &self.state_file {
             Some(p) => state::load(p).map_err(VenRuntimeError::State)?,
             None => None,
@@ -378,10 +412,20 @@ impl VenBuilder {
                 wake: wake.clone(),
             },
         });
+        let xmpp = xmpp.map(|cfg| {
+            let inbound = push::Inbound {
+                engine: engine.clone(),
+                envelope: envelope.clone(),
+                clock: self.clock.clone(),
+                wake: wake.clone(),
+            };
+            (cfg, inbound)
+        });
         let (tx, rx) = mpsc::channel(16);
         let (reg_tx, reg_rx) = watch::channel(persisted);
         Ok(Ven {
             push,
+            xmpp,
             transport_address,
             driver: driver::Driver {
                 engine,
@@ -395,6 +439,7 @@ impl VenBuilder {
                 state_file: self.state_file,
                 commands: rx,
                 registration: reg_tx,
+                stop_requested: false,
             },
             handle: VenHandle {
                 tx,
@@ -409,6 +454,7 @@ pub struct Ven {
     driver: driver::Driver,
     handle: VenHandle,
     push: Option<push::Endpoint>,
+    xmpp: Option<(xmpp::XmppVenConfig, push::Inbound)>,
     transport_address: Option<String>,
 }
 
@@ -438,9 +484,18 @@ impl Ven {
 
     /// Run until `shutdown` completes (e.g. SIGINT/SIGTERM) or [`VenHandle::shutdown`].
     pub async fn run_until(
-        self,
+        mut self,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), VenRuntimeError> {
+        if let Some((cfg, inbound)) = self.xmpp.take() {
+            let (out, incoming) = xmpp::start(&cfg, inbound);
+            let client = out.client.clone();
+            self.driver.client = driver::Outbound::Xmpp(out);
+            let result = self.driver.run(shutdown).await;
+            client.stop().await;
+            let _ = incoming.await;
+            return result;
+        }
         let Some(endpoint) = self.push else {
             return self.driver.run(shutdown).await;
         };

@@ -55,7 +55,7 @@ impl Inbound {
                 let ty = message.message_type();
                 match Service::for_message(ty) {
                     Some(s) if s != service => {
-                        tracing::warn!(%service, message = ty, "pushed on the wrong service");
+                        tracing::warn!(%service, payload = %ty, "pushed on the wrong service");
                         self.refusal(
                             ResponseCode::NOT_RECOGNIZED,
                             format!(
@@ -64,7 +64,7 @@ impl Inbound {
                         )
                     }
                     _ => {
-                        tracing::info!(%service, message = ty, "payload pushed by the VTN");
+                        tracing::info!(%service, payload = %ty, "payload pushed by the VTN");
                         let answer = self.engine().handle_pushed(message, now);
                         // The engine may have queued follow-ups (oadrCreatedEvent, ...).
                         self.wake.notify_one();

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod codec;
 pub mod deliver;
 pub mod push;
+pub mod xmpp;
 
 use crate::engine::vtn::{
     error_response, AdminError, EventRecord, Notification, OptRecord, Policy, Reading,

@@ -303,7 +303,7 @@ impl Vtn {
         };
         let service = item.service();
         let body = self.encode(&item.message).body;
-        tracing::debug!(ven_id, %service, message = item.message.message_type(), "pushing");
+        tracing::debug!(ven_id, %service, payload = %item.message.message_type(), "pushing");
         let delivered = match transport.deliver(&dest, service, body.into()).await {
             Ok(d) => d,
             Err(e) => return Step::Failed(e.to_string()),
@@ -358,7 +358,7 @@ impl Vtn {
             }
             out.notifications
         };
-        tracing::debug!(ven_id = %item.ven_id, message = item.message.message_type(), "pushed");
+        tracing::debug!(ven_id = %item.ven_id, payload = %item.message.message_type(), "pushed");
         self.notify(&notes);
         Step::Delivered
     }

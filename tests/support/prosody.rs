@@ -107,11 +107,25 @@ impl Prosody {
         panic!("prosody did not come back; log:\n{}", self.log());
     }
 
-    /// Kill the server now.
+    /// Kill the server now (the process we started, and the one its pidfile names should it
+    /// differ).
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
+            let pid = c.id();
             let _ = c.kill();
             let _ = c.wait();
+            let pidfile = self.dir.join("prosody.pid");
+            if let Ok(s) = std::fs::read_to_string(&pidfile) {
+                if let Ok(other) = s.trim().parse::<u32>() {
+                    if other != pid {
+                        let _ = Command::new("kill")
+                            .arg("-9")
+                            .arg(other.to_string())
+                            .status();
+                    }
+                }
+            }
+            let _ = std::fs::remove_file(pidfile);
         }
     }
 

@@ -37,6 +37,10 @@ pub struct DemoArgs {
     /// Give up (exit 1) after this many seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
+    /// How the VENs and the VTN reach each other: `pull` (the VENs poll) or `push` (the VTN
+    /// POSTs to each VEN's own endpoint).
+    #[arg(long, value_enum, default_value_t = Transport::HttpsPull)]
+    pub transport: Transport,
 }
 
 /// A step that did not complete.
@@ -77,7 +81,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         let dir = certs::TempDir::new().map_err(|e| Failure::new("setup", e))?;
         match tokio::time::timeout(
             limit,
-            scenario::run(Transport::default(), console.clone(), dir.path()),
+            scenario::run(args.transport, console.clone(), dir.path()),
         )
         .await
         {

@@ -32,7 +32,24 @@ impl PayloadHandler for Tap {
     }
 }
 
+impl std::fmt::Debug for Tap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tap").finish_non_exhaustive()
+    }
+}
+
 impl Tap {
+    /// A payload the VTN pushed to a VEN (HTTP push) and the VEN's answer.
+    pub(super) fn pushed(
+        &self,
+        service: Service,
+        who: Option<String>,
+        request: &[u8],
+        response: &[u8],
+    ) {
+        self.exchange(service, who, request, response);
+    }
+
     fn exchange(&self, service: Service, who: Option<String>, request: &[u8], response: &[u8]) {
         let req = model::decode(request);
         let resp = model::decode(response);

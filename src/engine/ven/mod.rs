@@ -61,8 +61,10 @@ pub struct VenConfig {
     pub report_only: bool,
     /// `oadrHttpPullModel` (false: push to `transport_address`).
     pub http_pull_model: bool,
-    /// `oadrTransportAddress` (push mode).
+    /// `oadrTransportAddress` (push mode; the VEN's full JID over XMPP).
     pub transport_address: Option<String>,
+    /// `oadrTransportName`: `simpleHttp` (pull or push) or `xmpp` (spec digest §2, §3).
+    pub transport_name: crate::model::TransportName,
     /// The poll interval when the VTN requests none (§9.1.8: local policy).
     pub default_poll_interval: chrono::Duration,
     /// Upper bound of the random delay added to each poll interval. Jitter only lengthens
@@ -86,6 +88,7 @@ impl VenConfig {
             report_only: false,
             http_pull_model: true,
             transport_address: None,
+            transport_name: crate::model::TransportName::SimpleHttp,
             default_poll_interval: chrono::Duration::seconds(10),
             poll_jitter: chrono::Duration::seconds(1),
             retry_backoff: (chrono::Duration::seconds(5), chrono::Duration::minutes(5)),

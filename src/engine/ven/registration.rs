@@ -46,12 +46,15 @@ impl VenEngine {
             registration_id,
             ven_id,
             profile_name: ProfileName::B20,
-            transport_name: TransportName::SimpleHttp,
+            transport_name: self.cfg.transport_name,
             transport_address: self.cfg.transport_address.clone(),
             report_only: self.cfg.report_only,
             xml_signature: self.cfg.xml_signature,
             ven_name: Some(self.cfg.ven_name.clone()),
-            http_pull_model: Some(self.cfg.http_pull_model),
+            // oadrHttpPullModel describes simpleHttp only (spec digest §3 "Push/pull over
+            // XMPP"): an XMPP VEN never polls and leaves it out.
+            http_pull_model: (self.cfg.transport_name == TransportName::SimpleHttp)
+                .then_some(self.cfg.http_pull_model),
         };
         self.send(Pending::Create, Message::CreatePartyRegistration(create));
     }

@@ -30,7 +30,7 @@ pub enum ModelError {
     /// The XML could not be read or written (see [`crate::wire::CodecError`]).
     #[error(transparent)]
     Codec(#[from] w::CodecError),
-    /// The XML is not schema-valid (every error found; see [`crate::wire::validate`]).
+    /// The XML is not schema-valid (every error found; see [`crate::wire::validate()`]).
     #[error(transparent)]
     Schema(#[from] w::Errors),
     /// A value the model cannot hold, or that the wire type rejects.

@@ -36,7 +36,13 @@
 //! # Limits
 //! - No DNS SRV lookup: the server is `XmppConfig::server` (host:port) or the JID's domain
 //!   on port 5222.
-//! - SASL: PLAIN and EXTERNAL only (no SCRAM); PLAIN is only ever sent inside TLS.
+//! - SASL: PLAIN and EXTERNAL only (no SCRAM); PLAIN is only ever sent inside TLS. EXTERNAL
+//!   (client certificate, XEP-0178) is implemented but untested: Debian's Prosody needs the
+//!   community module `mod_client_certs`/`mod_auth_ccert` for it, which the tests do not
+//!   install; the tests log in with PLAIN.
+//! - The VTN keeps VTN-initiated payloads in its store until the VEN's IQ result
+//!   acknowledges them (the push loop, `vtn::push`); the VEN keeps its own requests in this
+//!   client's memory queue, so a VEN restart (not a server restart) loses the unsent ones.
 //! - A request re-sent after a reconnect may reach the peer twice; OpenADR payloads carry
 //!   request IDs, and the engines treat repeats like any other payload.
 

@@ -448,3 +448,33 @@ fn push_mode_registers_with_its_address_and_never_polls() {
     assert_eq!(cp.http_pull_model, Some(false));
     h.nothing_sent();
 }
+
+#[test]
+fn xmpp_registers_with_its_jid_without_pull_model_and_never_polls() {
+    let mut c = cfg();
+    c.transport_name = TransportName::Xmpp;
+    c.http_pull_model = false;
+    c.transport_address = Some("ven1@localhost/oadr".into());
+    let mut h = H::new(c);
+    h.start();
+    let q = h.take("oadrQueryRegistration");
+    h.reply(q.id, created_registration(None, None, None));
+    let c = h.take("oadrCreatePartyRegistration");
+    let Message::CreatePartyRegistration(cp) = &c.message else {
+        unreachable!()
+    };
+    // Spec digest §2, §3: xmpp, the VEN's full JID, and no oadrHttpPullModel (simpleHttp only).
+    assert_eq!(cp.transport_name, TransportName::Xmpp);
+    assert_eq!(cp.transport_address.as_deref(), Some("ven1@localhost/oadr"));
+    assert_eq!(cp.http_pull_model, None);
+    h.reply(
+        c.id,
+        created_registration(Some("ven-1"), Some("reg-1"), Some(Duration::seconds(10))),
+    );
+    // §9.3.1: no oadrPoll over XMPP; oadrRequestEvent resynchronises after registering.
+    let re = h.take("oadrRequestEvent");
+    h.reply(re.id, distribute("d0", vec![]));
+    h.advance(chrono::Duration::hours(1));
+    h.nothing_sent();
+    assert_eq!(h.e.next_timeout(), None);
+}
