@@ -393,3 +393,32 @@ fn tls_accepts_a_pinned_self_signed_client_certificate_and_binds_it() {
     assert!(!ok);
     assert_eq!(s.vtn.vens().len(), 1);
 }
+
+/// A VTN that signs its answers and requires signed payloads (XML codec) answers an unsigned
+/// registration with a signed oadrResponse carrying the refusal code, never an empty body,
+/// although that answer has no venID to name (rule 21 is only logged for what we send).
+#[test]
+fn an_unsigned_payload_to_a_signing_vtn_gets_a_signed_refusal() {
+    use oadr::model::Message;
+    use oadr::sign::{Signer, Trust, Verifier, VerifyOptions};
+    let certs = support::root().join("tests/fixtures/certs");
+    let read = |f: &str| std::fs::read(certs.join(f)).unwrap();
+    let vtn = Vtn::builder(Arc::new(MemoryStore::new()))
+        .policy(Arc::new(AllowListPolicy::accept_any()))
+        .signer(Signer::from_pem(&read("vtn-rsa.crt"), &read("vtn-rsa.key")).unwrap())
+        .verifier(Verifier::new(VerifyOptions::new(Trust::AnyCertificate)))
+        .build()
+        .unwrap();
+    let unsigned = std::fs::read(support::root().join(
+        "tests/fixtures/valid/oadrCreatePartyRegistration--hand-push-simplehttp-minimal.xml",
+    ))
+    .unwrap();
+    let answer = vtn.handle_payload(oadr::transport::Service::EiRegisterParty, None, &unsigned);
+    assert!(!answer.body.is_empty(), "an answer, not an empty body");
+    let text = String::from_utf8_lossy(&answer.body);
+    assert!(text.contains("Signature"), "signed: {text}");
+    match oadr::model::decode(&answer.body).expect("a valid payload") {
+        Message::Response(r) => assert!(r.response.response_code.0 >= 400, "{r:?}"),
+        other => panic!("expected oadrResponse, got {other:?}"),
+    }
+}

@@ -234,13 +234,18 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
             Some(Trust::Ca(certs))
         } else if args.accept_any {
             // Any signer may register, but what it signs must still verify, and its
-            // fingerprint is bound to its venID from then on.
+            // fingerprint is bound to its venID from then on. Unsigned payloads are
+            // accepted too (see below): this mode is for tests and demos.
             Some(Trust::AnyCertificate)
         } else {
             None
         };
         match trust {
-            Some(t) => builder = builder.verifier(Verifier::new(VerifyOptions::new(t))),
+            Some(t) => {
+                let mut options = VerifyOptions::new(t);
+                options.require_signature = !args.accept_any;
+                builder = builder.verifier(Verifier::new(options));
+            }
             None => tracing::warn!(
                 "signing answers, but VEN signatures are not verified (no --allow-fingerprint, --tls-ca or --accept-any)"
             ),

@@ -63,7 +63,7 @@ impl Envelope {
 /// The OpenADR 2.0b XML codec: `oadrPayload` documents through the schema-generated wire
 /// types and the model conversions ([`crate::model::decode`], [`crate::model::encode`]), both
 /// schema-validated, plus the conformance rules ([`crate::conformance`]) at `strictness` on
-/// what is received (sent by a VTN) and what is sent. Signed payloads decode too (the
+/// what is received (sent by a VTN) and what is sent (logged, refused only when strict). Signed payloads decode too (the
 /// signature is checked by [`Envelope`], not here).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct XmlCodec {
@@ -74,7 +74,7 @@ pub struct XmlCodec {
 
 impl Codec for XmlCodec {
     fn encode(&self, message: &Message) -> Result<Vec<u8>, String> {
-        conform(message, Role::Ven, self.strictness).map_err(|e| e.to_string())?;
+        conform_outgoing(message, Role::Ven, self.strictness).map_err(|e| e.to_string())?;
         crate::model::encode(message).map_err(|e| e.to_string())
     }
 
@@ -85,6 +85,29 @@ impl Codec for XmlCodec {
             .map_err(|e| format!("{e} (response code {})", e.response_code()))?;
         Ok(message)
     }
+}
+
+/// What we send: every finding is logged; only [`Strictness::Strict`] refuses to send. (An
+/// answer to a peer we cannot identify, such as an error oadrResponse without the venID
+/// rule 21 asks for, must still go out with its response code.)
+pub(crate) fn conform_outgoing(
+    message: &Message,
+    sender: Role,
+    strictness: Strictness,
+) -> Result<(), ConformanceError> {
+    if strictness == Strictness::Strict {
+        return conform(message, sender, strictness);
+    }
+    if strictness == Strictness::Lenient {
+        let ctx = Context {
+            sender: Some(sender),
+            ..Context::default()
+        };
+        for finding in crate::conformance::check(message, &ctx) {
+            tracing::warn!(%finding, "conformance of an outgoing message");
+        }
+    }
+    Ok(())
 }
 
 /// The conformance rules that need no session state, for a message sent by `sender`;

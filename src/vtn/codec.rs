@@ -6,7 +6,7 @@
 
 use crate::conformance::{ConformanceError, Role, Strictness};
 use crate::model::{Message, ResponseCode};
-use crate::ven::codec::conform;
+use crate::ven::codec::{conform, conform_outgoing};
 
 /// Why bytes did not become a payload: the element path, what is wrong, and the response
 /// code the sender gets.
@@ -70,8 +70,9 @@ impl Codec for JsonCodec {
 }
 
 /// OpenADR 2.0b XML, schema-validated both ways (`oadr::model::{decode, encode}`), plus the
-/// conformance rules ([`crate::conformance`]) at `strictness` on what VENs send and what the
-/// VTN sends: what VENs speak.
+/// conformance rules ([`crate::conformance`]) at `strictness` on what VENs send (refused when
+/// a finding rejects it) and what the VTN sends (logged, refused only when strict): what VENs
+/// speak.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct XmlCodec {
     /// How strictly conformance findings reject a message (default: errors reject,
@@ -97,7 +98,7 @@ impl Codec for XmlCodec {
     }
 
     fn encode(&self, message: &Message) -> Result<Vec<u8>, String> {
-        conform(message, Role::Vtn, self.strictness).map_err(|e| e.to_string())?;
+        conform_outgoing(message, Role::Vtn, self.strictness).map_err(|e| e.to_string())?;
         crate::model::encode(message).map_err(|e| e.to_string())
     }
 

@@ -314,11 +314,19 @@ impl Vtn {
         let body = match self.inner.codec.encode(message) {
             Ok(b) => b,
             Err(e) => {
+                tracing::error!("the VTN could not encode its answer: {e}");
                 let fallback = self.error(
                     ResponseCode::DEPLOYMENT_ERROR,
                     format!("the VTN could not encode its answer: {e}"),
                 );
-                self.inner.codec.encode(&fallback).unwrap_or_default()
+                // Through the codec first (JSON or XML); an XML codec whose conformance
+                // checks refuse even this answer (it has no venID to name) gets it as plain
+                // schema-valid XML: a peer always receives an answer.
+                self.inner
+                    .codec
+                    .encode(&fallback)
+                    .or_else(|_| crate::model::encode(&fallback).map_err(|e| e.to_string()))
+                    .unwrap_or_default()
             }
         };
         let body = match &self.inner.signer {
