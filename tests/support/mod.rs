@@ -5,6 +5,7 @@
 //! Include with `mod support;` from a test crate.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod process;
 pub mod prosody;
 
 use std::path::PathBuf;
