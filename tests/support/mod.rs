@@ -52,3 +52,23 @@ pub fn python() -> Option<PathBuf> {
         missing("the OpenLEADR venv (scripts/venv.sh)")
     }
 }
+
+/// The `.xml` files directly in `tests/fixtures/<dir>`, sorted by name.
+pub fn fixture_files(dir: &str) -> Vec<PathBuf> {
+    let path = root().join("tests/fixtures").join(dir);
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The file name of `p`, for messages and lists.
+pub fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .expect("file name")
+        .to_string_lossy()
+        .into_owned()
+}
