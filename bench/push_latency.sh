@@ -3,10 +3,12 @@
 # handler, for N oadr VENs on loopback, per transport, measured in one run on this machine:
 #   - pull: the VENs poll at the VTN's default oadrRequestedOadrPollFreq (10 s, + the VEN's
 #     default jitter of up to 1 s), so the expected mean is about half a poll period;
-#   - push: the VTN POSTs the oadrDistributeEvent to each VEN's endpoint.
+#   - push: the VTN POSTs the oadrDistributeEvent to each VEN's endpoint;
+#   - xmpp: the VTN sends it in an IQ to each VEN's full JID through a Prosody started on
+#     loopback for the run (Debian package prosody; one account per VEN, STARTTLS).
 # Prints one JSON line per transport and a Markdown table with the ratios against pull.
-# To add a transport (xmpp): teach examples/push_latency.rs `--transport xmpp` and append it
-# to TRANSPORTS below.
+# To add a transport: teach examples/push_latency.rs `--transport NAME` and append it to
+# TRANSPORTS below (TRANSPORTS="pull xmpp" runs a subset).
 #
 #   bench/push_latency.sh [VENS=1000] [POLL_FREQ_S=10]     (OADR_BENCH_PROFILE=debug for a debug build)
 set -euo pipefail
@@ -14,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 vens=${1:-1000}
 poll=${2:-10}
-TRANSPORTS=${TRANSPORTS:-"pull push"}
+TRANSPORTS=${TRANSPORTS:-"pull push xmpp"}
 profile=${OADR_BENCH_PROFILE:-release}
 if [ "$profile" = release ]; then
   cargo build --release --example push_latency >&2
@@ -25,7 +27,7 @@ bin=target/$profile/examples/push_latency
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for t in $TRANSPORTS; do
-  echo "== $t, $vens VENs" >&2
+  echo "== $t, $vens VENs (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   "$bin" --transport "$t" --vens "$vens" --poll-freq-s "$poll" --timeout-s 120 | tee "$tmp/$t.json"
 done
 python3 - "$tmp" $TRANSPORTS <<'PY'

@@ -1,14 +1,17 @@
 //! Latency from event creation to the VEN's event handler, for N oadr VENs on loopback, per
 //! transport (issue 8; `bench/push_latency.sh` runs it).
 //!
-//!     push_latency --transport pull|push [--vens 1000] [--poll-freq-s 10] [--timeout-s 60]
+//!     push_latency --transport pull|push|xmpp [--vens 1000] [--poll-freq-s 10] [--timeout-s 60]
 //!
 //! One process: an oadr VTN (memory store, XML codec, push loop) and N oadr VENs (the real
 //! `oadr::ven` runtime, XML codec, no TLS), started evenly over one poll period. All VENs
 //! register first; then one event targeting all of them is created and each VEN's event
 //! handler records when it is called. Pull VENs
 //! poll at the VTN's oadrRequestedOadrPollFreq (`--poll-freq-s`, the VTN default 10 s) with
-//! the VEN's default 1 s jitter; push VENs get the event POSTed to their own endpoint.
+//! the VEN's default 1 s jitter; push VENs get the event POSTed to their own endpoint; XMPP
+//! VENs get it in an IQ from the VTN through a Prosody started on loopback for the run
+//! ([`oadr::transport::xmpp::prosody`], the tests' harness; one account per VEN), all
+//! clients with STARTTLS and SASL PLAIN.
 //! Prints one JSON line: transport, VENs reached, p50/p90/p99/max/mean latency in ms.
 //!
 //! Another transport is one more arm in `ven_builder` and `Transport` (and a line in the
@@ -18,9 +21,14 @@ use oadr::engine::vtn::{AllowListPolicy, VtnConfig};
 use oadr::model::{Duration, Event, OptType, Targets};
 use oadr::store::MemoryStore;
 use oadr::transport::http_server::{self, Limits, OpenAdrEndpoints, Shutdown};
+use oadr::transport::tls::{self, PeerTrust};
+use oadr::transport::xmpp::prosody::Prosody;
+use oadr::transport::xmpp::{Disco, Jid, XmppClient, XmppConfig};
 use oadr::ven::{VenBuilder, VenHandle};
+use oadr::vtn::deliver::Deliver;
 use oadr::vtn::deliver::HttpPush;
 use oadr::vtn::push::PushOptions;
+use oadr::vtn::xmpp::XmppDeliver;
 use oadr::vtn::Vtn;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
@@ -29,6 +37,7 @@ use std::time::{Duration as StdDuration, Instant};
 enum Transport {
     Pull,
     Push,
+    Xmpp,
 }
 
 struct Args {
@@ -48,7 +57,7 @@ fn args() -> Args {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut it = argv.iter();
     let usage = || -> ! {
-        eprintln!("usage: push_latency --transport pull|push [--vens N] [--poll-freq-s S] [--timeout-s S]");
+        eprintln!("usage: push_latency --transport pull|push|xmpp [--vens N] [--poll-freq-s S] [--timeout-s S]");
         std::process::exit(2)
     };
     while let Some(flag) = it.next() {
@@ -58,6 +67,7 @@ fn args() -> Args {
                 a.transport = match value.as_str() {
                     "pull" => Transport::Pull,
                     "push" => Transport::Push,
+                    "xmpp" => Transport::Xmpp,
                     _ => usage(),
                 }
             }
@@ -74,7 +84,29 @@ fn args() -> Args {
 
 type Seen = Arc<Mutex<Vec<Instant>>>;
 
-fn ven_builder(url: &str, name: &str, transport: Transport, seen: &Seen) -> VenBuilder {
+const VTN_JID: &str = "vtn@localhost/oadr";
+
+/// An XMPP client configuration for an account of `p` (password: the user name).
+fn xmpp_config(p: &Prosody, jid: &str) -> XmppConfig {
+    let ca = tls::load_certs(&p.ca()).expect("Prosody's CA");
+    let trust = PeerTrust {
+        fingerprints: vec![],
+        ca,
+    };
+    let tls = tls::client::client_config(trust, None).expect("TLS client config");
+    let mut c = XmppConfig::new(jid.parse().expect("JID"), Arc::new(tls));
+    c.password = jid.split('@').next().map(str::to_owned);
+    c.server = Some(p.server());
+    c
+}
+
+fn ven_builder(
+    url: &str,
+    name: &str,
+    transport: Transport,
+    seen: &Seen,
+    xmpp: Option<&Prosody>,
+) -> VenBuilder {
     let seen = seen.clone();
     let b = VenBuilder::new(url, name)
         .codec(Arc::new(oadr::ven::codec::XmlCodec::default()))
@@ -87,6 +119,11 @@ fn ven_builder(url: &str, name: &str, transport: Transport, seen: &Seen) -> VenB
     match transport {
         Transport::Pull => b,
         Transport::Push => b.push("127.0.0.1:0".parse().expect("address")),
+        Transport::Xmpp => {
+            let p = xmpp.expect("Prosody runs for --transport xmpp");
+            let jid = format!("{name}@localhost/oadr");
+            b.xmpp(xmpp_config(p, &jid), VTN_JID.parse().expect("JID"))
+        }
     }
 }
 
@@ -109,12 +146,47 @@ async fn wait(what: &str, timeout: StdDuration, mut done: impl FnMut() -> bool) 
     }
 }
 
+/// Prosody with the VTN's and every VEN's account (`--transport xmpp`).
+fn start_prosody(vens: usize) -> Prosody {
+    let p = Prosody::start().unwrap_or_else(|e| {
+        eprintln!("push_latency: {e}");
+        std::process::exit(1)
+    });
+    let names: Vec<String> = (0..vens).map(ven_name).chain(["vtn".into()]).collect();
+    p.register_many(names.iter().map(|n| (n.as_str(), n.as_str())))
+        .expect("accounts");
+    p
+}
+
+fn ven_name(i: usize) -> String {
+    format!("bench-ven-{i}")
+}
+
+/// The VTN's XMPP session: requests answered by `vtn`, VTN-initiated payloads delivered by
+/// the returned [`XmppDeliver`].
+async fn vtn_over_xmpp(
+    p: &Prosody,
+    vtn: &Vtn,
+    rx: tokio::sync::watch::Receiver<bool>,
+) -> (XmppClient, Arc<dyn Deliver>) {
+    let mut cfg = xmpp_config(p, VTN_JID);
+    let jid: Jid = VTN_JID.parse().expect("JID");
+    cfg.disco = Disco::vtn(&jid);
+    let (client, incoming) = XmppClient::start(cfg);
+    client.online().await.expect("the VTN's XMPP session");
+    let vtn = vtn.clone();
+    tokio::spawn(async move { vtn.serve_xmpp(incoming, rx).await });
+    (client.clone(), Arc::new(XmppDeliver::new(client)))
+}
+
 async fn run(a: Args) {
+    let prosody = (a.transport == Transport::Xmpp).then(|| start_prosody(a.vens));
     let vtn = Vtn::builder(Arc::new(MemoryStore::new()))
         .config(VtnConfig {
             vtn_id: "bench-vtn".into(),
             poll_frequency: Duration::seconds(a.poll_freq_s),
             accept_push: true,
+            accept_xmpp: true,
             ..VtnConfig::default()
         })
         .policy(Arc::new(AllowListPolicy::accept_any()))
@@ -133,13 +205,20 @@ async fn run(a: Args) {
         Limits::default(),
         rx.clone(),
     ));
+    let mut deliver: Vec<Arc<dyn Deliver>> =
+        vec![Arc::new(HttpPush::new(None, StdDuration::from_secs(10)))];
+    let vtn_xmpp = match &prosody {
+        Some(p) => {
+            let (client, d) = vtn_over_xmpp(p, &vtn, rx.clone()).await;
+            deliver.push(d);
+            Some(client)
+        }
+        None => None,
+    };
     let pusher = {
         let vtn = vtn.clone();
-        let transport = Arc::new(HttpPush::new(None, StdDuration::from_secs(10)));
-        tokio::spawn(async move {
-            vtn.push_loop(vec![transport], PushOptions::default(), rx)
-                .await
-        })
+        let rx = rx.clone();
+        tokio::spawn(async move { vtn.push_loop(deliver, PushOptions::default(), rx).await })
     };
 
     let seen: Seen = Default::default();
@@ -150,7 +229,7 @@ async fn run(a: Args) {
     let spacing = StdDuration::from_secs(u64::from(a.poll_freq_s)) / (a.vens.max(1) as u32);
     for i in 0..a.vens {
         tokio::time::sleep(spacing).await;
-        let ven = ven_builder(&url, &format!("bench-ven-{i}"), a.transport, &seen)
+        let ven = ven_builder(&url, &ven_name(i), a.transport, &seen, prosody.as_ref())
             .build()
             .expect("VEN");
         let h = ven.handle();
@@ -224,6 +303,10 @@ async fn run(a: Args) {
     shutdown.trigger();
     let _ = server.await;
     let _ = pusher.await;
+    if let Some(c) = vtn_xmpp {
+        c.stop().await;
+    }
+    drop(prosody);
 }
 
 fn main() {

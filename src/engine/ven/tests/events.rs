@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn event(id: &str, m: u32, start: DateTime<Utc>) -> Event {
+pub(super) fn event(id: &str, m: u32, start: DateTime<Utc>) -> Event {
     Event::builder(id, "http://mc")
         .start(start)
         .created(t0())

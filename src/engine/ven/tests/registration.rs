@@ -478,3 +478,51 @@ fn xmpp_registers_with_its_jid_without_pull_model_and_never_polls() {
     h.nothing_sent();
     assert_eq!(h.e.next_timeout(), None);
 }
+
+/// Push and XMPP: the VTN pushes an event while the VEN's startup oadrRequestEvent is in
+/// flight, and the answer (built before the event existed, so without it) arrives after the
+/// push. The pushed oadrDistributeEvent is the complete, newer set (spec digest §2): the stale
+/// answer must not cancel the event by omission, and the event is answered.
+#[test]
+fn a_request_event_answer_older_than_a_pushed_distribute_is_dropped() {
+    let mut c = cfg();
+    c.http_pull_model = false;
+    c.transport_address = Some("https://127.0.0.1:8443".into());
+    let mut h = H::new(c);
+    h.start();
+    let q = h.take("oadrQueryRegistration");
+    h.reply(q.id, created_registration(None, None, None));
+    let c = h.take("oadrCreatePartyRegistration");
+    h.reply(
+        c.id,
+        created_registration(Some("ven-1"), Some("reg-1"), None),
+    );
+    let re = h.take("oadrRequestEvent");
+    let now = h.now();
+    let e1 = super::events::event("e1", 0, t0() + chrono::Duration::hours(1));
+    h.e.handle_pushed(distribute("p1", vec![e1]).into(), now);
+    h.reply(re.id, distribute("d0", vec![]));
+    assert_eq!(h.decisions.len(), 1, "the pushed event is up for decision");
+    assert!(
+        !h.notes
+            .iter()
+            .any(|n| matches!(n, Notification::EventCancelled { .. })),
+        "{:?}",
+        h.notes
+    );
+    h.decide("e1", 0, OptType::OptIn);
+    let o = h.take("oadrCreatedEvent");
+    let Message::CreatedEvent(ce) = o.message else {
+        unreachable!()
+    };
+    assert_eq!(ce.response.request_id, "p1");
+    // With nothing pushed in between, the answer is applied as before: a later oadrRequestEvent
+    // answered without e1 cancels it by omission.
+    h.e.send_request_event();
+    let re = h.take("oadrRequestEvent");
+    h.reply(re.id, distribute("d1", vec![]));
+    assert!(h
+        .notes
+        .iter()
+        .any(|n| matches!(n, Notification::EventCancelled { implicit: true, .. })));
+}
