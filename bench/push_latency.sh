@@ -6,7 +6,8 @@
 #   - push: the VTN POSTs the oadrDistributeEvent to each VEN's endpoint;
 #   - xmpp: the VTN sends it in an IQ to each VEN's full JID through a Prosody started on
 #     loopback for the run (Debian package prosody; one account per VEN, STARTTLS).
-# Prints one JSON line per transport and a Markdown table with the ratios against pull.
+# Prints one JSON line per transport and a Markdown table with the ratios against pull, and
+# the CPU seconds spent while the event travelled (oadr's process, Prosody) with the load.
 # To add a transport: teach examples/push_latency.rs `--transport NAME` and append it to
 # TRANSPORTS below (TRANSPORTS="pull xmpp" runs a subset).
 #
@@ -36,9 +37,10 @@ tmp, transports = sys.argv[1], sys.argv[2:]
 rows = {t: json.load(open(f"{tmp}/{t}.json")) for t in transports}
 base = rows.get("pull")
 print()
-print("| transport | VENs reached | p50 ms | p90 ms | p99 ms | max ms | mean ms | mean vs pull |")
-print("|---|---|---|---|---|---|---|---|")
+print("| transport | VENs reached | p50 ms | p90 ms | p99 ms | max ms | mean ms | mean vs pull | CPU s (oadr / Prosody) | load1 |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for t, r in rows.items():
     ratio = f"{r['mean_ms'] / base['mean_ms']:.4f}" if base else "n/a"
-    print(f"| {t} | {r['reached']}/{r['vens']} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.1f} | {r['mean_ms']:.1f} | {ratio} |")
+    cpu = f"{r.get('cpu_s')} / {r.get('prosody_cpu_s') if r.get('prosody_cpu_s') is not None else '-'}"
+    print(f"| {t} | {r['reached']}/{r['vens']} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.1f} | {r['mean_ms']:.1f} | {ratio} | {cpu} | {r.get('load1')} |")
 PY

@@ -12,7 +12,9 @@
 //! VENs get it in an IQ from the VTN through a Prosody started on loopback for the run
 //! ([`oadr::transport::xmpp::prosody`], the tests' harness; one account per VEN), all
 //! clients with STARTTLS and SASL PLAIN.
-//! Prints one JSON line: transport, VENs reached, p50/p90/p99/max/mean latency in ms.
+//! Prints one JSON line: transport, VENs reached, p50/p90/p99/max/mean latency in ms, the CPU
+//! seconds this process (VTN and VENs) and Prosody used while the event travelled, and the
+//! 1-minute load average (the machine may be shared: compare CPU with wall time).
 //!
 //! Another transport is one more arm in `ven_builder` and `Transport` (and a line in the
 //! script); everything else is shared. Bounded: `--timeout-s` caps each phase.
@@ -125,6 +127,18 @@ fn ven_builder(
             b.xmpp(xmpp_config(p, &jid), VTN_JID.parse().expect("JID"))
         }
     }
+}
+
+/// User + system CPU seconds of process `pid` (`self` for this one) from /proc (Linux; the
+/// usual 100 ticks per second), or `None` elsewhere.
+fn cpu_s(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th
+    // and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -267,12 +281,26 @@ async fn run(a: Args) {
         .targets(targets)
         .build();
     seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    let prosody_pid = prosody.as_ref().and_then(|p| {
+        let pid = std::fs::read_to_string(p.dir().join("prosody.pid")).ok()?;
+        Some(pid.trim().to_owned())
+    });
+    let cpu_before = (cpu_s("self"), prosody_pid.as_deref().and_then(cpu_s));
     let created = Instant::now();
     vtn.create_event(event).expect("event");
     wait("every VEN's handler", a.timeout, || {
         seen.lock().unwrap_or_else(|e| e.into_inner()).len() >= vens
     })
     .await;
+    // CPU used while the event travelled: this process (VTN and VENs), and Prosody.
+    let cpu = |before: Option<f64>, after: Option<f64>| match (before, after) {
+        (Some(b), Some(a)) => format!("{:.2}", a - b),
+        _ => "null".to_owned(),
+    };
+    let cpu_process = cpu(cpu_before.0, cpu_s("self"));
+    let cpu_prosody = cpu(cpu_before.1, prosody_pid.as_deref().and_then(cpu_s));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load1 = load.split_whitespace().next().unwrap_or("null").to_owned();
     let mut ms: Vec<f64> = seen
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -282,7 +310,7 @@ async fn run(a: Args) {
     ms.sort_by(|x, y| x.total_cmp(y));
     let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
     println!(
-        "{{\"transport\":\"{}\",\"vens\":{},\"reached\":{},\"poll_freq_s\":{},\"registered_s\":{:.2},\"p50_ms\":{:.1},\"p90_ms\":{:.1},\"p99_ms\":{:.1},\"max_ms\":{:.1},\"mean_ms\":{:.1}}}",
+        "{{\"transport\":\"{}\",\"vens\":{},\"reached\":{},\"poll_freq_s\":{},\"registered_s\":{:.2},\"p50_ms\":{:.1},\"p90_ms\":{:.1},\"p99_ms\":{:.1},\"max_ms\":{:.1},\"mean_ms\":{:.1},\"cpu_s\":{},\"prosody_cpu_s\":{},\"load1\":{}}}",
         format!("{:?}", a.transport).to_lowercase(),
         vens,
         ms.len(),
@@ -292,7 +320,10 @@ async fn run(a: Args) {
         percentile(&ms, 0.9),
         percentile(&ms, 0.99),
         ms.last().copied().unwrap_or(f64::NAN),
-        mean
+        mean,
+        cpu_process,
+        cpu_prosody,
+        load1
     );
     for (h, _) in &handles {
         let _ = h.shutdown().await;
