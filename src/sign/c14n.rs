@@ -210,10 +210,10 @@ pub(crate) fn write_subtree(apex: Node<'_, '_>, method: &Method, out: &mut Vec<u
         // Close `node` and its finished ancestors, then move to the next sibling.
         loop {
             if node.is_element() {
-                let mark = st.marks.pop().unwrap_or(0);
+                let (mark, name) = st.marks.pop().unwrap_or((0, ""));
                 st.rendered.truncate(mark);
                 out.extend_from_slice(b"</");
-                out.extend_from_slice(qname(node).as_bytes());
+                out.extend_from_slice(name.as_bytes());
                 out.push(b'>');
             }
             if node == apex {
@@ -236,8 +236,9 @@ pub(crate) fn write_subtree(apex: Node<'_, '_>, method: &Method, out: &mut Vec<u
 struct Scratch<'a> {
     /// Namespace bindings rendered on the open output ancestors, innermost last.
     rendered: Vec<Binding<'a>>,
-    /// Length of `rendered` before each open element.
-    marks: Vec<usize>,
+    /// Length of `rendered` before each open element, and its qualified name (for the end
+    /// tag).
+    marks: Vec<(usize, &'a str)>,
     decls: Vec<Binding<'a>>,
     utilized: Vec<&'a str>,
     attrs: Vec<(&'a str, &'a str, &'a str, &'a str)>,
@@ -345,7 +346,7 @@ fn open_tag<'a>(
         escape_attr(u, out);
         out.push(b'"');
     }
-    st.marks.push(st.rendered.len());
+    st.marks.push((st.rendered.len(), name));
     st.rendered.extend_from_slice(&st.decls);
     // Attributes sorted by (namespace URI, local name); unqualified ones first.
     st.attrs.clear();

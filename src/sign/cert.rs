@@ -18,6 +18,8 @@ pub struct Certificate {
     der: Vec<u8>,
     algorithm: KeyAlgorithm,
     key: std::ops::Range<usize>,
+    /// Computed once: trust checks and every verified message ask for it.
+    fingerprint: Fingerprint,
 }
 
 impl fmt::Debug for Certificate {
@@ -33,10 +35,12 @@ impl Certificate {
             .ok_or("not an X.509 certificate with an RSA or EC P-256 key")?;
         let start = key.as_ptr() as usize - der.as_ptr() as usize;
         let key = start..start + key.len();
+        let fingerprint = Fingerprint::of_der(&der);
         Ok(Certificate {
             der,
             algorithm,
             key,
+            fingerprint,
         })
     }
 
@@ -81,7 +85,7 @@ impl Certificate {
 
     /// The OpenADR fingerprint (OpenLEADR's format).
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of_der(&self.der)
+        self.fingerprint
     }
 
     pub(crate) fn public_key(&self) -> &[u8] {

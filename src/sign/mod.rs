@@ -30,6 +30,7 @@
 pub mod algorithms;
 pub mod c14n;
 pub mod cert;
+mod cert_cache;
 mod der;
 mod dom;
 pub mod error;

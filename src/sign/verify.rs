@@ -24,6 +24,7 @@ use roxmltree::Node;
 use super::algorithms::{AlgorithmPolicy, Digest, SignatureMethod};
 use super::c14n::{self, Method};
 use super::cert::{Certificate, Fingerprint};
+use super::cert_cache::CertificateCache;
 use super::dom::{self, DSP_NS, DS_NS, OADR_NS};
 use super::error::Error;
 use super::replay::{NonceCache, ReplayWindow, DEFAULT_NONCE_CAPACITY, MAX_NONCE_LEN};
@@ -90,19 +91,24 @@ pub struct Verified {
 pub struct Verifier {
     options: VerifyOptions,
     nonces: Mutex<NonceCache>,
+    certificates: Mutex<CertificateCache>,
 }
 
 impl Verifier {
     /// A verifier with `options`.
     pub fn new(options: VerifyOptions) -> Self {
         let nonces = Mutex::new(NonceCache::new(options.nonce_capacity));
-        Verifier { options, nonces }
+        Verifier {
+            options,
+            nonces,
+            certificates: Mutex::default(),
+        }
     }
 
     /// Verify `bytes` at time `now`. `Ok(None)`: unsigned, and signatures are not required.
     pub fn verify(&self, bytes: &[u8], now: DateTime<Utc>) -> Result<Option<Verified>, Error> {
         let doc = dom::parse_strict(bytes)?;
-        let Some(checked) = check(&doc, &self.options, now)? else {
+        let Some(checked) = check(&doc, &self.options, &self.certificates, now)? else {
             return Ok(None);
         };
         if let Replay::Check(window) = self.options.replay {
@@ -129,6 +135,7 @@ struct Checked {
 fn check(
     doc: &roxmltree::Document<'_>,
     options: &VerifyOptions,
+    certificates: &Mutex<CertificateCache>,
     now: DateTime<Utc>,
 ) -> Result<Option<Checked>, Error> {
     let root = doc.root_element();
@@ -194,7 +201,7 @@ fn check(
     let replay = ReplayProtect::of(object)?;
 
     // Trust, then the signature over SignedInfo, then the digests.
-    let (signer, others) = key_info(parts.key_info)?;
+    let (signer, others) = key_info(parts.key_info, certificates)?;
     options.trust.check(&signer, &others, now)?;
     let sig_value = base64_text(parts.signature_value)?;
     let mut canonical = Vec::with_capacity(2048);
@@ -325,7 +332,10 @@ impl<'a, 'i> SignedInfo<'a, 'i> {
                 "parameters (HMACOutputLength) are not supported",
             ));
         }
-        let method = SignatureMethod::from_uri(algorithm(*sm)?, policy, &dom::path(*sm))?;
+        // The element path is built only for the error (it walks the siblings).
+        let uri = algorithm(*sm)?;
+        let method = SignatureMethod::from_uri(uri, policy, "")
+            .or_else(|_| SignatureMethod::from_uri(uri, policy, &dom::path(*sm)))?;
         if refs.len() != 2 || !refs.iter().all(|r| dom::is(*r, DS_NS, "Reference")) {
             return Err(Error::ReferenceCount {
                 path: dom::path(node),
@@ -381,7 +391,9 @@ fn reference<'a, 'i>(
         .ok_or_else(|| Error::MissingElement {
             path: format!("{}/DigestMethod", dom::path(node)),
         })?;
-    let digest = Digest::from_uri(algorithm(dm)?, policy, &dom::path(dm))?;
+    let digest_uri = algorithm(dm)?;
+    let digest = Digest::from_uri(digest_uri, policy, "")
+        .or_else(|_| Digest::from_uri(digest_uri, policy, &dom::path(dm)))?;
     let dv = children
         .next()
         .filter(|n| dom::is(*n, DS_NS, "DigestValue"))
@@ -499,7 +511,10 @@ fn base64_text(node: Node<'_, '_>) -> Result<Vec<u8>, Error> {
 }
 
 /// The signer's certificate (first `X509Certificate`) and the others (intermediates).
-fn key_info(node: Option<Node<'_, '_>>) -> Result<(Certificate, Vec<Certificate>), Error> {
+fn key_info(
+    node: Option<Node<'_, '_>>,
+    cache: &Mutex<CertificateCache>,
+) -> Result<(Certificate, Vec<Certificate>), Error> {
     let missing = || Error::MissingElement {
         path: "/oadrPayload/Signature/KeyInfo/X509Data/X509Certificate".into(),
     };
@@ -507,8 +522,11 @@ fn key_info(node: Option<Node<'_, '_>>) -> Result<(Certificate, Vec<Certificate>
     let mut certs = Vec::new();
     for data in dom::elements(node).filter(|n| dom::is(*n, DS_NS, "X509Data")) {
         for c in dom::elements(data).filter(|n| dom::is(*n, DS_NS, "X509Certificate")) {
-            let cert =
-                Certificate::from_base64(&text_of(c)?).map_err(|reason| Error::Certificate {
+            let text = text_of(c)?;
+            let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+            let cert = cache
+                .get_or_parse(&text, Certificate::from_base64)
+                .map_err(|reason| Error::Certificate {
                     path: dom::path(c),
                     reason,
                 })?;
