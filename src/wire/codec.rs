@@ -63,6 +63,18 @@ impl CodecError {
         }
     }
 
+    fn from_decode(input: &[u8], e: &super::decode::DecodeError) -> Self {
+        let pos = usize::try_from(e.position).unwrap_or(usize::MAX);
+        let (line, column) = line_column(input, pos);
+        let path = element_path(&super::decode::open_elements(input, pos));
+        Self::Decode {
+            path,
+            line,
+            column,
+            message: e.message.clone(),
+        }
+    }
+
     fn decode(input: &[u8], e: &XmlError) -> Self {
         let pos = e
             .position
@@ -104,6 +116,27 @@ pub fn from_xml(xml: &[u8]) -> Result<OadrPayload, CodecError> {
 /// [`from_xml`] without the DOCTYPE/depth pre-scan and UTF-16 transcoding, for callers that
 /// have already run a scan enforcing both (`wire::decode`'s validator).
 pub(crate) fn from_xml_prechecked(xml: &[u8]) -> Result<OadrPayload, CodecError> {
+    let mut reader = super::decode::Reader::new(xml);
+    reader
+        .root(&super::generated::NS_OADR.0, b"oadrPayload")
+        .map_err(|e| CodecError::from_decode(xml, &e))
+}
+
+/// The xsd-parser deserializer this crate used before its own decoder (kept while the
+/// differential test compares the two).
+#[doc(hidden)]
+pub fn from_xml_legacy(xml: &[u8]) -> Result<OadrPayload, CodecError> {
+    let xml = utf16_to_utf8(xml);
+    precheck(&xml, MAX_DEPTH)?;
+    if may_need_pinning(&xml) {
+        if let Some(pinned) = pin_attribute_prefixes(&xml) {
+            return legacy(&pinned);
+        }
+    }
+    legacy(&xml)
+}
+
+fn legacy(xml: &[u8]) -> Result<OadrPayload, CodecError> {
     let mut reader = SliceReader::from_bytes(xml).with_error_info();
     OadrPayload::deserialize(&mut reader).map_err(|e| CodecError::decode(xml, &e))
 }
@@ -478,7 +511,7 @@ fn element_path(elements: &[String]) -> String {
 }
 
 /// A one-line message; quick-xml's unexpected-event variant pretty-prints the whole event.
-fn message(kind: &ErrorKind) -> String {
+pub(crate) fn message(kind: &ErrorKind) -> String {
     match kind {
         ErrorKind::UnexpectedEvent(event) => format!("unexpected {}", describe(event)),
         other => other.to_string(),

@@ -16,6 +16,7 @@
 //! `model` that must follow.
 
 pub mod codec;
+pub(crate) mod decode;
 pub mod error;
 pub mod types;
 pub mod validate;

@@ -41,6 +41,9 @@ fn config() -> Config {
         // event moved the whole nested state of the document (memcpy was ~40% of decode time
         // in callgrind, decode ran at a tenth of validate's speed); boxed, a move is a pointer.
         .with_quick_xml_deserialize_config(true)
+        .with_render_step(super::decoder::DecodeRenderStep {
+            simple_types: false,
+        })
 }
 
 /// Interpreter configuration.
