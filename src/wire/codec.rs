@@ -136,6 +136,16 @@ pub fn from_xml_legacy(xml: &[u8]) -> Result<OadrPayload, CodecError> {
     legacy(&xml)
 }
 
+/// The typed decoders alone (no pre-scan), old and new, for the benchmark while both exist.
+#[doc(hidden)]
+pub fn typed_only(xml: &[u8], legacy_decoder: bool) -> Result<OadrPayload, CodecError> {
+    if legacy_decoder {
+        legacy(xml)
+    } else {
+        from_xml_prechecked(xml)
+    }
+}
+
 fn legacy(xml: &[u8]) -> Result<OadrPayload, CodecError> {
     let mut reader = SliceReader::from_bytes(xml).with_error_info();
     OadrPayload::deserialize(&mut reader).map_err(|e| CodecError::decode(xml, &e))
