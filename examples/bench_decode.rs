@@ -88,18 +88,5 @@ fn main() {
     measure("oadr-decode", &mut |d| {
         usize::from(oadr::wire::decode(d).is_ok())
     });
-    // Same run, same binary: the xsd-parser deserializer this crate used before its own decoder.
-    measure("oadr-decode-legacy", &mut |d| {
-        usize::from(
-            oadr::wire::validate(d, &limits).is_ok()
-                && oadr::wire::codec::typed_only(d, true).is_ok(),
-        )
-    });
-    measure("oadr-typed-only", &mut |d| {
-        usize::from(oadr::wire::codec::typed_only(d, false).is_ok())
-    });
-    measure("oadr-typed-only-legacy", &mut |d| {
-        usize::from(oadr::wire::codec::typed_only(d, true).is_ok())
-    });
     eprintln!("({sink})");
 }

@@ -9,8 +9,9 @@
 //! - content types (`xs:choice` enums, nested sequences) get `DecodeGroup`: decode from the
 //!   next child if it starts the group, else consume nothing;
 //! - simple types (enumerations, unions, restricted types, list newtypes) get `DecodeElement`
-//!   reading the element's text through their `DeserializeBytes` impl, which this step still
-//!   takes from xsd-parser's own renderer.
+//!   reading the element's text through their `DeserializeBytes` impl, which this step takes
+//!   from xsd-parser's own deserializer renderer (only for simple types: the complex types'
+//!   state machines are no longer generated).
 //!
 //! Element and attribute names are matched by local name and namespace URI exactly as the
 //! xsd-parser deserializers did (an unprefixed name outside any default namespace matches too).
@@ -30,11 +31,7 @@ use xsd_parser::pipeline::renderer::{
 
 /// Renders the decoders (see the module docs).
 #[derive(Debug, Clone, Copy)]
-pub struct DecodeRenderStep {
-    /// Also render the `DeserializeBytes` impls of simple types (off while xsd-parser's own
-    /// deserializer step runs beside this one and renders them).
-    pub simple_types: bool,
-}
+pub struct DecodeRenderStep;
 
 impl RenderStep for DecodeRenderStep {
     fn render_step_type(&self) -> RenderStepType {
@@ -60,7 +57,7 @@ impl RenderStep for DecodeRenderStep {
             DataTypeVariant::Simple(x) => Some(simple(&x.type_ident)),
             DataTypeVariant::Complex(x) => Some(complex(ctx, x)),
         };
-        if self.simple_types && !matches!(&ctx.data.variant, DataTypeVariant::Complex(_)) {
+        if !matches!(&ctx.data.variant, DataTypeVariant::Complex(_)) {
             // The `DeserializeBytes` impls of simple types (value parsing, facets).
             QuickXmlDeserializeRenderStep {
                 boxed_deserializer: true,
@@ -81,13 +78,18 @@ fn unsupported(ident: &Ident, what: &str) -> TokenStream {
 }
 
 fn simple(ident: &Ident) -> TokenStream {
+    element_impl(ident, quote!(_start), quote!(r.simple()))
+}
+
+/// `impl DecodeElement for <ident>` with `body` (which reads the start tag as `start`).
+fn element_impl(ident: &Ident, start: TokenStream, body: TokenStream) -> TokenStream {
     quote! {
         impl crate::wire::decode::DecodeElement for #ident {
             fn decode_element(
                 r: &mut crate::wire::decode::Reader<'_>,
-                _start: &quick_xml::events::BytesStart<'_>,
+                #start: &quick_xml::events::BytesStart<'_>,
             ) -> crate::wire::decode::Result<Self> {
-                r.simple()
+                #body
             }
         }
     }
@@ -352,18 +354,11 @@ fn structure(ctx: &Context<'_, '_>, data: &ComplexDataStruct<'_>) -> TokenStream
         quote!(Self { #( #inits, )* })
     };
     if element {
-        return quote! {
-            impl crate::wire::decode::DecodeElement for #ident {
-                fn decode_element(
-                    r: &mut crate::wire::decode::Reader<'_>,
-                    start: &quick_xml::events::BytesStart<'_>,
-                ) -> crate::wire::decode::Result<Self> {
-                    #attribute_code
-                    #body
-                    Ok(#value)
-                }
-            }
-        };
+        return element_impl(
+            ident,
+            quote!(start),
+            quote!(#attribute_code #body Ok(#value)),
+        );
     }
     let uses_started = body.to_string().contains("started");
     let started = uses_started.then(|| quote!(let mut started = false;));
@@ -472,29 +467,7 @@ fn enumeration(ctx: &Context<'_, '_>, data: &ComplexDataEnum<'_>) -> TokenStream
     if data.allow_any {
         return unsupported(ident, "untyped wildcard content in");
     }
-    if data.represents_element() {
-        let (attribute_code, _) = attributes(ctx, &[], data.allow_any_attribute);
-        return quote! {
-            impl crate::wire::decode::DecodeElement for #ident {
-                fn decode_element(
-                    r: &mut crate::wire::decode::Reader<'_>,
-                    start: &quick_xml::events::BytesStart<'_>,
-                ) -> crate::wire::decode::Result<Self> {
-                    #attribute_code
-                    r.group(#what)
-                }
-            }
-            impl crate::wire::decode::DecodeGroup for #ident {
-                fn decode_group(
-                    r: &mut crate::wire::decode::Reader<'_>,
-                ) -> crate::wire::decode::Result<Option<Self>> {
-                    #( #tries )*
-                    Ok(None)
-                }
-            }
-        };
-    }
-    quote! {
+    let group = quote! {
         impl crate::wire::decode::DecodeGroup for #ident {
             fn decode_group(
                 r: &mut crate::wire::decode::Reader<'_>,
@@ -503,5 +476,11 @@ fn enumeration(ctx: &Context<'_, '_>, data: &ComplexDataEnum<'_>) -> TokenStream
                 Ok(None)
             }
         }
+    };
+    if !data.represents_element() {
+        return group;
     }
+    let (attribute_code, _) = attributes(ctx, &[], data.allow_any_attribute);
+    let element = element_impl(ident, quote!(start), quote!(#attribute_code r.group(#what)));
+    quote!(#element #group)
 }

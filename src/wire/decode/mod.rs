@@ -23,9 +23,8 @@ use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 use xsd_parser_types::quick_xml::{DeserializeBytes, DeserializeHelper};
 
-/// Deepest element nesting the decoder descends into (the decoder is recursive; the callers'
-/// pre-scans normally refuse such input long before).
-pub const MAX_DEPTH: usize = 256;
+/// Deepest element nesting the decoder descends into (it is recursive).
+const MAX_DEPTH: usize = super::codec::MAX_DEPTH;
 
 const XSI: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
 
