@@ -46,7 +46,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 python3 - "$BENCH_JSON" "$out_md" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" "$cpu" \
-  "$load_before" "$load_after" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
+  "$load_before" "$load_after" "$(git describe --always --dirty 2>/dev/null || echo unknown)" <<'PY'
 import json, sys
 path, out_md, date, nproc, cpu, load_before, load_after, rev = sys.argv[1:]
 lines = [json.loads(l) for l in open(path) if l.strip().startswith("{")]
@@ -114,4 +114,21 @@ md += ["", f"oadr VTN resident memory per registered VEN: {per_ven:.2f} KiB "
 text = "\n".join(md) + "\n"
 open(out_md, "w").write(text)
 print(text)
+
+# The README's Performance section shows the latest default run (between its heading and the
+# next section).
+if out_md == "bench/RESULTS.md":
+    readme = open("README.md").read()
+    start = readme.find("## Performance\n")
+    end = readme.find("\n## ", start + 1)
+    if start >= 0 and end > start:
+        section = ["## Performance", "",
+                   "oadr against OpenLEADR 0.5.36 doing the same work on the same machine, in one run of "
+                   "`bench/compare.sh` (it rewrites this table and [bench/RESULTS.md](bench/RESULTS.md); "
+                   "about 15 minutes, more on a loaded machine). "
+                   f"Latest: {date}, {nproc} cores ({cpu}), load average {load_before} before and "
+                   f"{load_after} after (a shared machine: only ratios within one run mean anything).", ""]
+        section += md[4:4 + 2 + len(rows)]
+        section += ["", md[-3], md[-2]]
+        open("README.md", "w").write(readme[:start] + "\n".join(section) + "\n" + readme[end:])
 PY

@@ -1,15 +1,20 @@
 //! Latency from event creation to the VEN's event handler, for N oadr VENs on loopback, per
 //! transport (issue 8; `bench/push_latency.sh` runs it).
 //!
-//!     push_latency --transport pull|push [--vens 1000] [--poll-freq-s 10] [--timeout-s 60]
+//!     push_latency --transport pull|push|xmpp [--vens 1000] [--poll-freq-s 10] [--timeout-s 60]
 //!
 //! One process: an oadr VTN (memory store, XML codec, push loop) and N oadr VENs (the real
 //! `oadr::ven` runtime, XML codec, no TLS), started evenly over one poll period. All VENs
 //! register first; then one event targeting all of them is created and each VEN's event
 //! handler records when it is called. Pull VENs
 //! poll at the VTN's oadrRequestedOadrPollFreq (`--poll-freq-s`, the VTN default 10 s) with
-//! the VEN's default 1 s jitter; push VENs get the event POSTed to their own endpoint.
-//! Prints one JSON line: transport, VENs reached, p50/p90/p99/max/mean latency in ms.
+//! the VEN's default 1 s jitter; push VENs get the event POSTed to their own endpoint; XMPP
+//! VENs get it in an IQ from the VTN through a Prosody started on loopback for the run
+//! ([`oadr::transport::xmpp::prosody`], the tests' harness; one account per VEN), all
+//! clients with STARTTLS and SASL PLAIN.
+//! Prints one JSON line: transport, VENs reached, p50/p90/p99/max/mean latency in ms, the CPU
+//! seconds this process (VTN and VENs) and Prosody used while the event travelled, and the
+//! 1-minute load average (the machine may be shared: compare CPU with wall time).
 //!
 //! Another transport is one more arm in `ven_builder` and `Transport` (and a line in the
 //! script); everything else is shared. Bounded: `--timeout-s` caps each phase.
@@ -18,9 +23,14 @@ use oadr::engine::vtn::{AllowListPolicy, VtnConfig};
 use oadr::model::{Duration, Event, OptType, Targets};
 use oadr::store::MemoryStore;
 use oadr::transport::http_server::{self, Limits, OpenAdrEndpoints, Shutdown};
+use oadr::transport::tls::{self, PeerTrust};
+use oadr::transport::xmpp::prosody::Prosody;
+use oadr::transport::xmpp::{Disco, Jid, XmppClient, XmppConfig};
 use oadr::ven::{VenBuilder, VenHandle};
+use oadr::vtn::deliver::Deliver;
 use oadr::vtn::deliver::HttpPush;
 use oadr::vtn::push::PushOptions;
+use oadr::vtn::xmpp::XmppDeliver;
 use oadr::vtn::Vtn;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
@@ -29,6 +39,7 @@ use std::time::{Duration as StdDuration, Instant};
 enum Transport {
     Pull,
     Push,
+    Xmpp,
 }
 
 struct Args {
@@ -48,7 +59,7 @@ fn args() -> Args {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut it = argv.iter();
     let usage = || -> ! {
-        eprintln!("usage: push_latency --transport pull|push [--vens N] [--poll-freq-s S] [--timeout-s S]");
+        eprintln!("usage: push_latency --transport pull|push|xmpp [--vens N] [--poll-freq-s S] [--timeout-s S]");
         std::process::exit(2)
     };
     while let Some(flag) = it.next() {
@@ -58,6 +69,7 @@ fn args() -> Args {
                 a.transport = match value.as_str() {
                     "pull" => Transport::Pull,
                     "push" => Transport::Push,
+                    "xmpp" => Transport::Xmpp,
                     _ => usage(),
                 }
             }
@@ -74,7 +86,29 @@ fn args() -> Args {
 
 type Seen = Arc<Mutex<Vec<Instant>>>;
 
-fn ven_builder(url: &str, name: &str, transport: Transport, seen: &Seen) -> VenBuilder {
+const VTN_JID: &str = "vtn@localhost/oadr";
+
+/// An XMPP client configuration for an account of `p` (password: the user name).
+fn xmpp_config(p: &Prosody, jid: &str) -> XmppConfig {
+    let ca = tls::load_certs(&p.ca()).expect("Prosody's CA");
+    let trust = PeerTrust {
+        fingerprints: vec![],
+        ca,
+    };
+    let tls = tls::client::client_config(trust, None).expect("TLS client config");
+    let mut c = XmppConfig::new(jid.parse().expect("JID"), Arc::new(tls));
+    c.password = jid.split('@').next().map(str::to_owned);
+    c.server = Some(p.server());
+    c
+}
+
+fn ven_builder(
+    url: &str,
+    name: &str,
+    transport: Transport,
+    seen: &Seen,
+    xmpp: Option<&Prosody>,
+) -> VenBuilder {
     let seen = seen.clone();
     let b = VenBuilder::new(url, name)
         .codec(Arc::new(oadr::ven::codec::XmlCodec::default()))
@@ -87,7 +121,24 @@ fn ven_builder(url: &str, name: &str, transport: Transport, seen: &Seen) -> VenB
     match transport {
         Transport::Pull => b,
         Transport::Push => b.push("127.0.0.1:0".parse().expect("address")),
+        Transport::Xmpp => {
+            let p = xmpp.expect("Prosody runs for --transport xmpp");
+            let jid = format!("{name}@localhost/oadr");
+            b.xmpp(xmpp_config(p, &jid), VTN_JID.parse().expect("JID"))
+        }
     }
+}
+
+/// User + system CPU seconds of process `pid` (`self` for this one) from /proc (Linux; the
+/// usual 100 ticks per second), or `None` elsewhere.
+fn cpu_s(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th
+    // and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -109,12 +160,47 @@ async fn wait(what: &str, timeout: StdDuration, mut done: impl FnMut() -> bool) 
     }
 }
 
+/// Prosody with the VTN's and every VEN's account (`--transport xmpp`).
+fn start_prosody(vens: usize) -> Prosody {
+    let p = Prosody::start().unwrap_or_else(|e| {
+        eprintln!("push_latency: {e}");
+        std::process::exit(1)
+    });
+    let names: Vec<String> = (0..vens).map(ven_name).chain(["vtn".into()]).collect();
+    p.register_many(names.iter().map(|n| (n.as_str(), n.as_str())))
+        .expect("accounts");
+    p
+}
+
+fn ven_name(i: usize) -> String {
+    format!("bench-ven-{i}")
+}
+
+/// The VTN's XMPP session: requests answered by `vtn`, VTN-initiated payloads delivered by
+/// the returned [`XmppDeliver`].
+async fn vtn_over_xmpp(
+    p: &Prosody,
+    vtn: &Vtn,
+    rx: tokio::sync::watch::Receiver<bool>,
+) -> (XmppClient, Arc<dyn Deliver>) {
+    let mut cfg = xmpp_config(p, VTN_JID);
+    let jid: Jid = VTN_JID.parse().expect("JID");
+    cfg.disco = Disco::vtn(&jid);
+    let (client, incoming) = XmppClient::start(cfg);
+    client.online().await.expect("the VTN's XMPP session");
+    let vtn = vtn.clone();
+    tokio::spawn(async move { vtn.serve_xmpp(incoming, rx).await });
+    (client.clone(), Arc::new(XmppDeliver::new(client)))
+}
+
 async fn run(a: Args) {
+    let prosody = (a.transport == Transport::Xmpp).then(|| start_prosody(a.vens));
     let vtn = Vtn::builder(Arc::new(MemoryStore::new()))
         .config(VtnConfig {
             vtn_id: "bench-vtn".into(),
             poll_frequency: Duration::seconds(a.poll_freq_s),
             accept_push: true,
+            accept_xmpp: true,
             ..VtnConfig::default()
         })
         .policy(Arc::new(AllowListPolicy::accept_any()))
@@ -133,13 +219,20 @@ async fn run(a: Args) {
         Limits::default(),
         rx.clone(),
     ));
+    let mut deliver: Vec<Arc<dyn Deliver>> =
+        vec![Arc::new(HttpPush::new(None, StdDuration::from_secs(10)))];
+    let vtn_xmpp = match &prosody {
+        Some(p) => {
+            let (client, d) = vtn_over_xmpp(p, &vtn, rx.clone()).await;
+            deliver.push(d);
+            Some(client)
+        }
+        None => None,
+    };
     let pusher = {
         let vtn = vtn.clone();
-        let transport = Arc::new(HttpPush::new(None, StdDuration::from_secs(10)));
-        tokio::spawn(async move {
-            vtn.push_loop(vec![transport], PushOptions::default(), rx)
-                .await
-        })
+        let rx = rx.clone();
+        tokio::spawn(async move { vtn.push_loop(deliver, PushOptions::default(), rx).await })
     };
 
     let seen: Seen = Default::default();
@@ -150,7 +243,7 @@ async fn run(a: Args) {
     let spacing = StdDuration::from_secs(u64::from(a.poll_freq_s)) / (a.vens.max(1) as u32);
     for i in 0..a.vens {
         tokio::time::sleep(spacing).await;
-        let ven = ven_builder(&url, &format!("bench-ven-{i}"), a.transport, &seen)
+        let ven = ven_builder(&url, &ven_name(i), a.transport, &seen, prosody.as_ref())
             .build()
             .expect("VEN");
         let h = ven.handle();
@@ -188,12 +281,26 @@ async fn run(a: Args) {
         .targets(targets)
         .build();
     seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    let prosody_pid = prosody.as_ref().and_then(|p| {
+        let pid = std::fs::read_to_string(p.dir().join("prosody.pid")).ok()?;
+        Some(pid.trim().to_owned())
+    });
+    let cpu_before = (cpu_s("self"), prosody_pid.as_deref().and_then(cpu_s));
     let created = Instant::now();
     vtn.create_event(event).expect("event");
     wait("every VEN's handler", a.timeout, || {
         seen.lock().unwrap_or_else(|e| e.into_inner()).len() >= vens
     })
     .await;
+    // CPU used while the event travelled: this process (VTN and VENs), and Prosody.
+    let cpu = |before: Option<f64>, after: Option<f64>| match (before, after) {
+        (Some(b), Some(a)) => format!("{:.2}", a - b),
+        _ => "null".to_owned(),
+    };
+    let cpu_process = cpu(cpu_before.0, cpu_s("self"));
+    let cpu_prosody = cpu(cpu_before.1, prosody_pid.as_deref().and_then(cpu_s));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load1 = load.split_whitespace().next().unwrap_or("null").to_owned();
     let mut ms: Vec<f64> = seen
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -203,7 +310,7 @@ async fn run(a: Args) {
     ms.sort_by(|x, y| x.total_cmp(y));
     let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
     println!(
-        "{{\"transport\":\"{}\",\"vens\":{},\"reached\":{},\"poll_freq_s\":{},\"registered_s\":{:.2},\"p50_ms\":{:.1},\"p90_ms\":{:.1},\"p99_ms\":{:.1},\"max_ms\":{:.1},\"mean_ms\":{:.1}}}",
+        "{{\"transport\":\"{}\",\"vens\":{},\"reached\":{},\"poll_freq_s\":{},\"registered_s\":{:.2},\"p50_ms\":{:.1},\"p90_ms\":{:.1},\"p99_ms\":{:.1},\"max_ms\":{:.1},\"mean_ms\":{:.1},\"cpu_s\":{},\"prosody_cpu_s\":{},\"load1\":{}}}",
         format!("{:?}", a.transport).to_lowercase(),
         vens,
         ms.len(),
@@ -213,7 +320,10 @@ async fn run(a: Args) {
         percentile(&ms, 0.9),
         percentile(&ms, 0.99),
         ms.last().copied().unwrap_or(f64::NAN),
-        mean
+        mean,
+        cpu_process,
+        cpu_prosody,
+        load1
     );
     for (h, _) in &handles {
         let _ = h.shutdown().await;
@@ -224,6 +334,10 @@ async fn run(a: Args) {
     shutdown.trigger();
     let _ = server.await;
     let _ = pusher.await;
+    if let Some(c) = vtn_xmpp {
+        c.stop().await;
+    }
+    drop(prosody);
 }
 
 fn main() {

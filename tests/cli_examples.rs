@@ -10,9 +10,11 @@
 
 mod support;
 
+use support::process::Proc;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn example(name: &str) -> Option<PathBuf> {
@@ -32,15 +34,6 @@ fn example(name: &str) -> Option<PathBuf> {
     }
     eprintln!("skipping: {} not built", path.display());
     None
-}
-
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn wait_exit(p: &mut Proc, limit: Duration) -> Option<i32> {

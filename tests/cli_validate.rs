@@ -94,13 +94,7 @@ fn directory_is_searched_recursively() {
     let o = oadr(&["validate", "tests/fixtures/signed"], None);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let n = stdout(&o).lines().filter(|l| l.contains(": ok (")).count();
-    let expected = std::fs::read_dir(support::root().join("tests/fixtures/signed/openleadr"))
-        .expect("dir")
-        .filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "xml"))
-        })
-        .count();
+    let expected = support::fixture_files("signed/openleadr").len();
     assert_eq!(n, expected);
 }
 

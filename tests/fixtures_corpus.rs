@@ -27,20 +27,11 @@ fn fixtures() -> PathBuf {
 }
 
 fn xml_files(dir: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures().join(dir))
-        .unwrap_or_else(|e| panic!("tests/fixtures/{dir}: {e}"))
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-        .collect();
-    v.sort();
-    v
+    support::fixture_files(dir)
 }
 
 fn name(p: &Path) -> String {
-    p.file_name()
-        .expect("file name")
-        .to_string_lossy()
-        .into_owned()
+    support::file_name(p)
 }
 
 fn read(p: &Path) -> String {

@@ -13,21 +13,11 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn corpus() -> Vec<PathBuf> {
-    let dir = support::root().join("tests/fixtures/valid");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/fixtures/valid")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .collect();
-    files.sort();
-    files
+    support::fixture_files("valid")
 }
 
 fn name(p: &std::path::Path) -> String {
-    p.file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned()
+    support::file_name(p)
 }
 
 #[test]

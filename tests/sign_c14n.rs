@@ -18,13 +18,7 @@ use base64::Engine as _;
 use oadr::sign::c14n::{self, Method};
 
 fn cases() -> Vec<PathBuf> {
-    let dir = support::root().join("tests/fixtures/c14n");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/fixtures/c14n")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-        .collect();
-    files.sort();
+    let files = support::fixture_files("c14n");
     assert!(files.len() >= 10, "hard cases missing");
     files
 }

@@ -16,13 +16,7 @@ fn fixture(rel: &str) -> PathBuf {
 }
 
 fn files(dir: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(fixture(dir))
-        .expect("fixture dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-        .collect();
-    v.sort();
-    v
+    support::fixture_files(dir)
 }
 
 fn cert(name: &str) -> Certificate {

@@ -2,24 +2,19 @@
 //! SIGKILL mid-load, restart it on the same database, and check that everything the VTN
 //! acknowledged (registrations, events, opts) is still there and still works.
 
+mod support;
+
 use serde_json::{json, Value};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::process::free_port;
 
 const TOKEN: &str = "durability-token";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Vtn {
     child: Child,

@@ -6,13 +6,7 @@ mod support;
 use oadr::wire::{decode, encode, ErrorKind, MessageType};
 
 fn files(dir: &str) -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(support::root().join("tests/fixtures").join(dir))
-        .expect("fixture dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .collect();
-    v.sort();
-    v
+    support::fixture_files(dir)
 }
 
 /// Bugs of the generated codec met by `decode`/`encode` (which rightly refuse invalid

@@ -43,21 +43,10 @@ const KNOWN: &[(&str, &str)] = &[
 ];
 
 fn fixtures() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for d in [
-        "tests/fixtures/valid",
-        "tests/fixtures/signed/openleadr",
-        "tests/fixtures/invalid",
-    ] {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(support::root().join(d))
-            .expect("fixture dir")
-            .map(|e| e.expect("dir entry").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-            .collect();
-        v.sort();
-        out.extend(v);
-    }
-    out
+    ["valid", "signed/openleadr", "invalid"]
+        .iter()
+        .flat_map(|d| support::fixture_files(d))
+        .collect()
 }
 
 /// Run xmllint over `files` (batched) and return the set of files it says validate.

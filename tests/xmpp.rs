@@ -507,14 +507,15 @@ async fn a_prosody_restart_mid_run_loses_nothing() {
     drop(p);
 }
 
-/// `oadr vtn --xmpp-jid ...` and `oadr ven --transport xmpp ...` (issue 8's CLI) register
-/// through Prosody; the VTN logs the registration with the VEN's XMPP identity.
+/// `oadr vtn --xmpp-jid ...` and `oadr ven --transport xmpp ...` (issue 8's CLI, without
+/// `--vtn-url`) register through Prosody; the VTN logs the registration with the VEN's XMPP
+/// identity.
 #[test]
 fn cli_vtn_and_ven_over_xmpp() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let Some(p) = prosody() else { return };
-    let dir = p.dir.join("cli");
+    let dir = p.dir().join("cli");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("vtn.pw"), "vtn-secret\n").unwrap();
     std::fs::write(dir.join("ven.pw"), "ven1-secret\n").unwrap();
@@ -550,13 +551,8 @@ fn cli_vtn_and_ven_over_xmpp() {
     });
     let _ven = Kill(
         Command::new(env!("CARGO_BIN_EXE_oadr"))
-            .args([
-                "ven",
-                "--vtn-url",
-                "http://unused.invalid",
-                "--ven-name",
-                "cli-ven",
-            ])
+            // No --vtn-url: over XMPP the VTN is reached by its JID.
+            .args(["ven", "--ven-name", "cli-ven"])
             .args([
                 "--transport",
                 "xmpp",
@@ -593,5 +589,42 @@ fn cli_vtn_and_ven_over_xmpp() {
             }
             seen.push(line);
         }
+    }
+}
+
+/// `--vtn-url` is what pull and push VENs dial, and is refused over XMPP (the VTN is
+/// `--vtn-jid`); both usage errors exit 2 before anything connects.
+#[test]
+fn cli_ven_vtn_url_only_for_http() {
+    use std::process::Command;
+    let xmpp = [
+        "--transport",
+        "xmpp",
+        "--jid",
+        "ven1@localhost/oadr",
+        "--password-file",
+        "/nonexistent",
+        "--xmpp-ca",
+        "/nonexistent",
+        "--vtn-jid",
+        VTN_JID,
+    ];
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--vtn-url", "http://127.0.0.1:9"],
+            "--vtn-url goes with --transport pull|push",
+        ),
+        (&[], "--vtn-url is required (except with --transport xmpp)"),
+    ];
+    for (i, (extra, expected)) in cases.iter().enumerate() {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oadr"));
+        cmd.args(["ven", "--ven-name", "v"]).args(*extra);
+        if i == 0 {
+            cmd.args(xmpp);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
     }
 }

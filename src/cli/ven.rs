@@ -39,9 +39,10 @@ use std::sync::Arc;
 /// `oadr ven` arguments (tools script against these flags: keep them).
 #[derive(Debug, Args)]
 pub struct VenArgs {
-    /// The VTN's URL (root or `.../OpenADR2/Simple/2.0b`).
+    /// The VTN's URL (root or `.../OpenADR2/Simple/2.0b`); required for pull and push, not
+    /// taken with --transport xmpp (the VTN is reached by --vtn-jid).
     #[arg(long)]
-    pub vtn_url: String,
+    pub vtn_url: Option<String>,
     /// This VEN's name (oadrVenName).
     #[arg(long)]
     pub ven_name: String,
@@ -368,7 +369,18 @@ pub fn offer(r: ReportConfig) -> Result<ReportOffer, String> {
 
 /// Apply arguments and config to a builder.
 pub fn builder(args: &VenArgs, config: Config) -> Result<VenBuilder, String> {
-    let mut b = VenBuilder::new(args.vtn_url.clone(), args.ven_name.clone())
+    let url = match (args.transport, &args.vtn_url) {
+        (TransportArg::Xmpp, Some(_)) => {
+            return Err(
+                "--vtn-url goes with --transport pull|push (over XMPP the VTN is --vtn-jid)".into(),
+            )
+        }
+        // Never dialled: the XMPP VEN sends everything to the VTN's JID.
+        (TransportArg::Xmpp, None) => format!("xmpp:{}", args.vtn_jid.as_deref().unwrap_or("")),
+        (_, Some(url)) => url.clone(),
+        (_, None) => return Err("--vtn-url is required (except with --transport xmpp)".into()),
+    };
+    let mut b = VenBuilder::new(url, args.ven_name.clone())
         .codec(Arc::new(crate::ven::codec::XmlCodec::default()))
         .tls_backend(args.tls_backend.into());
     if let (Some(c), Some(k)) = (&args.cert, &args.key) {

@@ -209,5 +209,48 @@ pub fn check_with(
     }
 }
 
+/// The stateless rules on a message received from `sender`: findings that do not reject it
+/// are logged; `Err` when one rejects it at `strictness` (the peer gets
+/// [`ConformanceError::response_code`]).
+pub fn check_received(
+    message: &Message,
+    sender: Role,
+    strictness: Strictness,
+) -> Result<(), ConformanceError> {
+    let ctx = Context {
+        sender: Some(sender),
+        ..Context::default()
+    };
+    for finding in check_with(message, &ctx, strictness)? {
+        tracing::warn!(%finding, "conformance");
+    }
+    Ok(())
+}
+
+/// The stateless rules on a message we are about to send as `sender`: every finding is
+/// logged; only [`Strictness::Strict`] refuses to send. (An answer to a peer we cannot
+/// identify, such as an error oadrResponse without the venID rule 21 asks for, must still go
+/// out with its response code.)
+pub fn check_outgoing(
+    message: &Message,
+    sender: Role,
+    strictness: Strictness,
+) -> Result<(), ConformanceError> {
+    match strictness {
+        Strictness::Strict => check_received(message, sender, strictness),
+        Strictness::Off => Ok(()),
+        Strictness::Lenient => {
+            let ctx = Context {
+                sender: Some(sender),
+                ..Context::default()
+            };
+            for finding in check(message, &ctx) {
+                tracing::warn!(%finding, "conformance of an outgoing message");
+            }
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

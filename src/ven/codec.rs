@@ -1,7 +1,7 @@
 //! Bytes ↔ [`Message`]: the payload codec and the XML-signature layer around it (spec
 //! digest §9 "XML signatures").
 
-use crate::conformance::{check_with, ConformanceError, Context, Role, Strictness};
+use crate::conformance::{check_outgoing, check_received, Role, Strictness};
 use crate::model::Message;
 use crate::sign::{Signer, Verifier};
 use chrono::{DateTime, Utc};
@@ -74,55 +74,15 @@ pub struct XmlCodec {
 
 impl Codec for XmlCodec {
     fn encode(&self, message: &Message) -> Result<Vec<u8>, String> {
-        conform_outgoing(message, Role::Ven, self.strictness).map_err(|e| e.to_string())?;
+        check_outgoing(message, Role::Ven, self.strictness).map_err(|e| e.to_string())?;
         crate::model::encode(message).map_err(|e| e.to_string())
     }
 
     fn decode(&self, bytes: &[u8]) -> Result<Message, String> {
         let message = crate::model::decode(bytes)
             .map_err(|e| format!("{e} (response code {})", e.response_code()))?;
-        conform(&message, Role::Vtn, self.strictness)
+        check_received(&message, Role::Vtn, self.strictness)
             .map_err(|e| format!("{e} (response code {})", e.response_code()))?;
         Ok(message)
     }
-}
-
-/// What we send: every finding is logged; only [`Strictness::Strict`] refuses to send. (An
-/// answer to a peer we cannot identify, such as an error oadrResponse without the venID
-/// rule 21 asks for, must still go out with its response code.)
-pub(crate) fn conform_outgoing(
-    message: &Message,
-    sender: Role,
-    strictness: Strictness,
-) -> Result<(), ConformanceError> {
-    if strictness == Strictness::Strict {
-        return conform(message, sender, strictness);
-    }
-    if strictness == Strictness::Lenient {
-        let ctx = Context {
-            sender: Some(sender),
-            ..Context::default()
-        };
-        for finding in crate::conformance::check(message, &ctx) {
-            tracing::warn!(%finding, "conformance of an outgoing message");
-        }
-    }
-    Ok(())
-}
-
-/// The conformance rules that need no session state, for a message sent by `sender`;
-/// findings that do not reject the message are logged.
-pub(crate) fn conform(
-    message: &Message,
-    sender: Role,
-    strictness: Strictness,
-) -> Result<(), ConformanceError> {
-    let ctx = Context {
-        sender: Some(sender),
-        ..Context::default()
-    };
-    for finding in check_with(message, &ctx, strictness)? {
-        tracing::warn!(%finding, "conformance");
-    }
-    Ok(())
 }

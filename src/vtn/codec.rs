@@ -4,9 +4,8 @@
 //! OpenADR peers speak; [`JsonCodec`] carries the same messages as the JSON envelope `oadr
 //! decode` prints, for tools and tests.
 
-use crate::conformance::{ConformanceError, Role, Strictness};
+use crate::conformance::{check_outgoing, check_received, ConformanceError, Role, Strictness};
 use crate::model::{Message, ResponseCode};
-use crate::ven::codec::{conform, conform_outgoing};
 
 /// Why bytes did not become a payload: the element path, what is wrong, and the response
 /// code the sender gets.
@@ -84,7 +83,7 @@ impl Codec for XmlCodec {
     fn decode(&self, body: &[u8]) -> Result<Message, DecodeError> {
         let message = crate::model::decode(body)
             .map_err(|e| DecodeError::new(e.response_code(), e.path(), e.to_string()))?;
-        conform(&message, Role::Ven, self.strictness).map_err(|e| {
+        check_received(&message, Role::Ven, self.strictness).map_err(|e| {
             let path = match &e {
                 ConformanceError::Rejected(f) => f.first().map(|f| f.path.clone()),
             };
@@ -98,7 +97,7 @@ impl Codec for XmlCodec {
     }
 
     fn encode(&self, message: &Message) -> Result<Vec<u8>, String> {
-        conform_outgoing(message, Role::Vtn, self.strictness).map_err(|e| e.to_string())?;
+        check_outgoing(message, Role::Vtn, self.strictness).map_err(|e| e.to_string())?;
         crate::model::encode(message).map_err(|e| e.to_string())
     }
 

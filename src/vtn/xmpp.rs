@@ -155,14 +155,26 @@ impl Vtn {
 
     /// One request: the whole exchange of [`Vtn::handle_payload`], answered in the IQ result.
     pub fn answer_iq(&self, iq: IncomingIq) {
-        if !iq.set {
-            iq.reply_error(StanzaError::new("cancel", "feature-not-implemented"));
-            return;
-        }
-        let r = received(iq.payload_bytes());
-        let id = (!r.signed).then(|| identity(&iq.from));
-        tracing::debug!(from = %iq.from, service = %r.service, "payload over XMPP");
-        let answer = self.handle_payload(r.service, id.as_deref(), &r.bytes);
-        iq.reply(Some(&answer.body));
+        answer_iq_with(iq, |service, id, body| {
+            self.handle_payload(service, id, body).body
+        });
     }
+}
+
+/// Answer one request IQ with what `handle` (service, identity of an unsigned payload,
+/// payload with the signature's prefixes restored) returns; non-`set` IQs get
+/// `feature-not-implemented`. [`Vtn::answer_iq`], and `oadr demo`'s printing tap.
+pub(crate) fn answer_iq_with(
+    iq: IncomingIq,
+    handle: impl FnOnce(Service, Option<&str>, &[u8]) -> Vec<u8>,
+) {
+    if !iq.set {
+        iq.reply_error(StanzaError::new("cancel", "feature-not-implemented"));
+        return;
+    }
+    let r = received(iq.payload_bytes());
+    let id = (!r.signed).then(|| identity(&iq.from));
+    tracing::debug!(from = %iq.from, service = %r.service, "payload over XMPP");
+    let answer = handle(r.service, id.as_deref(), &r.bytes);
+    iq.reply(Some(&answer));
 }

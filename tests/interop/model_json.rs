@@ -77,14 +77,7 @@ const DIFFERENCES: &[(&str, &str)] = &[
 ];
 
 fn corpus() -> Vec<PathBuf> {
-    let dir = support::root().join("tests/fixtures/valid");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/fixtures/valid")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .collect();
-    files.sort();
-    files
+    support::fixture_files("valid")
 }
 
 fn openleadr(files: &[PathBuf]) -> Option<Vec<Value>> {

@@ -5,6 +5,7 @@
 //! Include with `mod support;` from a test crate.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod process;
 pub mod prosody;
 
 use std::path::PathBuf;
@@ -50,4 +51,24 @@ pub fn python() -> Option<PathBuf> {
     } else {
         missing("the OpenLEADR venv (scripts/venv.sh)")
     }
+}
+
+/// The `.xml` files directly in `tests/fixtures/<dir>`, sorted by name.
+pub fn fixture_files(dir: &str) -> Vec<PathBuf> {
+    let path = root().join("tests/fixtures").join(dir);
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The file name of `p`, for messages and lists.
+pub fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .expect("file name")
+        .to_string_lossy()
+        .into_owned()
 }

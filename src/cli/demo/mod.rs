@@ -17,6 +17,7 @@ mod pair;
 mod scenario;
 mod summary;
 mod tap;
+mod xmpp;
 
 pub use pair::Transport;
 

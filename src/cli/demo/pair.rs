@@ -1,6 +1,6 @@
 //! Builds the demo's VTN and VENs for a [`Transport`]: the one place that knows how the
-//! parties reach each other. A new transport (HTTP push, XMPP) adds a variant and an arm in
-//! [`deploy`]; the scenario does not change.
+//! parties reach each other (with [`super::xmpp`] for XMPP). A new transport adds a variant
+//! and an arm in [`deploy`]; the scenario does not change.
 
 use super::certs::Identities;
 use super::console::Console;
@@ -29,6 +29,10 @@ pub enum Transport {
     /// and the VTN POSTs what it initiates there; payloads signed.
     #[value(name = "push")]
     HttpsPush,
+    /// XMPP through a Prosody the demo starts on loopback (spec digest §3): VTN and VENs are
+    /// clients of it (STARTTLS), the VENs never poll; payloads signed.
+    #[value(name = "xmpp")]
+    Xmpp,
 }
 
 impl Transport {
@@ -41,6 +45,9 @@ impl Transport {
             Transport::HttpsPush => {
                 "simple HTTP push over mutual TLS (each VEN serves its own endpoint), XML signatures on every payload"
             }
+            Transport::Xmpp => {
+                "XMPP through a Prosody started for the demo (STARTTLS, one account per party), XML signatures on every payload"
+            }
         }
     }
 }
@@ -48,10 +55,13 @@ impl Transport {
 /// A running VTN and the VENs, built but not yet started.
 pub(super) struct Deployment {
     pub vtn: Vtn,
+    /// Where the VTN is, for the header line.
     pub url: String,
     pub vens: Vec<(String, Ven)>,
     pub shutdown: Shutdown,
     pub server: tokio::task::JoinHandle<()>,
+    /// The XMPP server, killed when dropped.
+    pub prosody: Option<crate::transport::xmpp::prosody::Prosody>,
 }
 
 /// What the scenario plugs into the parties.
@@ -89,10 +99,23 @@ pub(super) async fn deploy(
         poll_frequency: poll,
         id_seed: u64::from_le_bytes(seed),
         accept_push: transport == Transport::HttpsPush,
+        accept_xmpp: transport == Transport::Xmpp,
         ..VtnConfig::default()
     };
+    let mut xmpp = match transport {
+        Transport::Xmpp => Some(super::xmpp::start(ids).await?),
+        _ => None,
+    };
     let on_vtn = hooks.on_vtn;
+    let codec: Arc<dyn crate::vtn::codec::Codec> = match transport {
+        // Signed in the form Prosody re-serialises payloads to, so signatures survive it.
+        Transport::Xmpp => Arc::new(crate::vtn::xmpp::ServerFormCodec(Arc::new(
+            crate::vtn::codec::XmlCodec::default(),
+        ))),
+        _ => Arc::new(crate::vtn::codec::XmlCodec::default()),
+    };
     let vtn = Vtn::builder(Arc::new(store))
+        .codec(codec)
         .config(config)
         .policy(Arc::new(AllowListPolicy::new(
             fps.iter().map(ToString::to_string),
@@ -104,27 +127,6 @@ pub(super) async fn deploy(
         .on_notification(move |n| on_vtn(n))
         .build()
         .map_err(|e| format!("{}: {e}", db.display()))?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("listening on 127.0.0.1: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let (shutdown, rx) = Shutdown::new();
-    let (url, tls) = match transport {
-        Transport::HttpsPull | Transport::HttpsPush => {
-            let acceptor = crate::transport::tls::server::acceptor(
-                &ids.vtn.cert,
-                &ids.vtn.key,
-                None,
-                &fps,
-                false,
-            )
-            .map_err(|e| format!("TLS: {e}"))?;
-            (
-                format!("https://{addr}/OpenADR2/Simple/2.0b"),
-                Some(acceptor),
-            )
-        }
-    };
     let parties: std::collections::HashMap<String, String> = ids
         .vens
         .iter()
@@ -135,42 +137,77 @@ pub(super) async fn deploy(
             )
         })
         .collect();
-    let tap = Tap {
+    let tap = || Tap {
         vtn: vtn.clone(),
         console: console.clone(),
         parties: parties.clone(),
     };
-    let handler = Arc::new(OpenAdrEndpoints(tap));
-    let serve = http_server::serve(listener, tls, handler, Limits::default(), rx.clone());
-    let server = match transport {
-        Transport::HttpsPull => tokio::spawn(serve),
-        Transport::HttpsPush => {
-            // The VTN's push loop, through a tap that prints what it pushes and the answers.
-            let certs = crate::transport::tls::load_certs(&ids.vtn.cert)
-                .map_err(|e| format!("TLS: {e}"))?;
-            let key =
-                crate::transport::tls::load_key(&ids.vtn.key).map_err(|e| format!("TLS: {e}"))?;
-            let push = HttpPush::new(
-                Some(HttpPushTls {
-                    identity: Some((certs, key)),
-                    fallback: crate::transport::tls::PeerTrust::default(),
-                }),
-                std::time::Duration::from_secs(5),
-            );
-            let tap = Tap {
-                vtn: vtn.clone(),
-                console,
-                parties,
-            };
-            let pusher: Arc<dyn Deliver> = Arc::new(PushTap { push, tap });
+    let (shutdown, rx) = Shutdown::new();
+    let options = PushOptions {
+        rescan: std::time::Duration::from_millis(250),
+        ..PushOptions::default()
+    };
+    let (url, server) = match (transport, &xmpp) {
+        (Transport::Xmpp, Some(x)) => {
+            let (deliver, answering) =
+                super::xmpp::serve_vtn(x.vtn.clone(), tap(), rx.clone()).await?;
+            let pusher: Arc<dyn Deliver> = Arc::new(PushTap {
+                push: Box::new(deliver),
+                tap: tap(),
+            });
             let vtn = vtn.clone();
-            tokio::spawn(async move {
-                let options = PushOptions {
-                    rescan: std::time::Duration::from_millis(250),
-                    ..PushOptions::default()
-                };
-                tokio::join!(serve, vtn.push_loop(vec![pusher], options, rx));
-            })
+            let server = tokio::spawn(async move {
+                let (_, _) = tokio::join!(answering, vtn.push_loop(vec![pusher], options, rx));
+            });
+            let url = format!("xmpp://{} as {}", x.prosody.server(), super::xmpp::VTN_JID);
+            (url, server)
+        }
+        _ => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| format!("listening on 127.0.0.1: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let acceptor = crate::transport::tls::server::acceptor(
+                &ids.vtn.cert,
+                &ids.vtn.key,
+                None,
+                &fps,
+                false,
+            )
+            .map_err(|e| format!("TLS: {e}"))?;
+            let handler = Arc::new(OpenAdrEndpoints(tap()));
+            let serve = http_server::serve(
+                listener,
+                Some(acceptor),
+                handler,
+                Limits::default(),
+                rx.clone(),
+            );
+            let server = if transport == Transport::HttpsPush {
+                // The VTN's push loop, through a tap that prints what it pushes and the answers.
+                let certs = crate::transport::tls::load_certs(&ids.vtn.cert)
+                    .map_err(|e| format!("TLS: {e}"))?;
+                let key = crate::transport::tls::load_key(&ids.vtn.key)
+                    .map_err(|e| format!("TLS: {e}"))?;
+                let push = HttpPush::new(
+                    Some(HttpPushTls {
+                        identity: Some((certs, key)),
+                        fallback: crate::transport::tls::PeerTrust::default(),
+                    }),
+                    std::time::Duration::from_secs(5),
+                );
+                let pusher: Arc<dyn Deliver> = Arc::new(PushTap {
+                    push: Box::new(push),
+                    tap: tap(),
+                });
+                let vtn = vtn.clone();
+                tokio::spawn(async move {
+                    tokio::join!(serve, vtn.push_loop(vec![pusher], options, rx));
+                })
+            } else {
+                tokio::spawn(serve)
+            };
+            (format!("https://{addr}/OpenADR2/Simple/2.0b"), server)
         }
     };
     let mut vens = Vec::new();
@@ -183,6 +220,17 @@ pub(super) async fn deploy(
                 .cert_key(&id.cert, &id.key)
                 .vtn_fingerprint(ids.vtn.fingerprint)
                 .push(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+            Transport::Xmpp => {
+                let account = xmpp
+                    .as_ref()
+                    .and_then(|x| x.vens.get(i).cloned())
+                    .ok_or("no XMPP account for a VEN")?;
+                let vtn_jid = super::xmpp::VTN_JID.parse().map_err(|e| format!("{e}"))?;
+                VenBuilder::new(&url, &id.name)
+                    .cert_key(&id.cert, &id.key)
+                    .vtn_fingerprint(ids.vtn.fingerprint)
+                    .xmpp(account, vtn_jid)
+            }
         }
         .codec(Arc::<crate::ven::codec::XmlCodec>::default())
         .default_poll_interval(poll.to_chrono().unwrap_or(chrono::Duration::seconds(1)))
@@ -199,14 +247,15 @@ pub(super) async fn deploy(
         vens,
         shutdown,
         server,
+        prosody: xmpp.take().map(|x| x.prosody),
     })
 }
 
-/// HTTP push through the console: every payload the VTN pushes, and the VEN's answer, is
-/// printed like the exchanges the VENs start.
+/// Push (HTTP or XMPP) through the console: every payload the VTN pushes, and the VEN's
+/// answer, is printed like the exchanges the VENs start.
 #[derive(Debug)]
 struct PushTap {
-    push: HttpPush,
+    push: Box<dyn Deliver>,
     tap: Tap,
 }
 

@@ -124,6 +124,8 @@ pub(super) async fn run(
     }
     deployment.shutdown.trigger();
     let _ = tokio::time::timeout(StdDuration::from_secs(5), deployment.server).await;
+    // The XMPP server (if any) goes last: the parties have closed their sessions.
+    drop(deployment.prosody);
     let event_id = result?;
     stopped?;
     summary::check_and_print(&console, &deployment.vtn, &event_id, &names)

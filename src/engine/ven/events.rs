@@ -60,6 +60,8 @@ struct PendingAnswer {
 pub(super) struct EventBook {
     map: BTreeMap<String, EventState>,
     answers: Vec<PendingAnswer>,
+    /// Pushed oadrDistributeEvents received (see `on_request_event_reply`).
+    pub(super) pushed: u64,
 }
 
 impl EventBook {

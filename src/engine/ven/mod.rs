@@ -364,7 +364,10 @@ enum Pending {
     Poll {
         initial: bool,
     },
-    RequestEvent,
+    /// `pushed`: how many pushed oadrDistributeEvents the VEN had received when it asked.
+    RequestEvent {
+        pushed: u64,
+    },
     CreatedEvent,
     CreatedReport,
     UpdateReport,
@@ -509,7 +512,7 @@ impl VenEngine {
             Pending::Create => self.on_create_reply(reply, now),
             Pending::RegisterReport => self.on_registered_report(reply, now),
             Pending::Poll { initial } => self.on_poll_reply(reply, initial, now),
-            Pending::RequestEvent => self.on_request_event_reply(reply, now),
+            Pending::RequestEvent { pushed } => self.on_request_event_reply(reply, pushed, now),
             Pending::CreateOpt(opt_id) => self.on_opt_reply(opt_id, reply, false),
             Pending::CancelOpt(opt_id) => self.on_opt_reply(opt_id, reply, true),
             Pending::CancelRegistration => self.on_cancel_reply(reply),
@@ -570,6 +573,9 @@ impl VenEngine {
     ) -> Option<Message> {
         let answer = match msg {
             Message::DistributeEvent(d) => {
+                if pushed {
+                    self.events.pushed += 1;
+                }
                 self.on_distribute(d, now);
                 pushed.then(|| self.response(ResponseCode::OK, ""))
             }
@@ -697,7 +703,7 @@ fn what_name(p: &Pending) -> &'static str {
         Pending::Create => "oadrCreatePartyRegistration",
         Pending::RegisterReport => "oadrRegisterReport",
         Pending::Poll { .. } => "oadrPoll",
-        Pending::RequestEvent => "oadrRequestEvent",
+        Pending::RequestEvent { .. } => "oadrRequestEvent",
         Pending::CreatedEvent => "oadrCreatedEvent",
         Pending::CreatedReport => "oadrCreatedReport",
         Pending::UpdateReport => "oadrUpdateReport",

@@ -232,17 +232,32 @@ impl VenEngine {
         }
     }
 
-    fn send_request_event(&mut self) {
+    pub(super) fn send_request_event(&mut self) {
         let request = RequestEvent {
             request_id: self.rng.id(),
             ven_id: self.ven_id(),
             reply_limit: None,
         };
-        self.send(Pending::RequestEvent, Message::RequestEvent(request));
+        let pushed = self.events.pushed;
+        self.send(
+            Pending::RequestEvent { pushed },
+            Message::RequestEvent(request),
+        );
     }
 
-    pub(super) fn on_request_event_reply(&mut self, reply: Message, now: DateTime<Utc>) {
+    /// `pushed`: the count of pushed oadrDistributeEvents when the request was sent. If one
+    /// arrived since (push and XMPP VENs), it is the complete set of this VEN's events
+    /// (spec digest §2) and newer than this answer, which the VTN may have built before the
+    /// event it pushed existed: applying the answer would cancel that event by omission.
+    /// So the answer is dropped.
+    pub(super) fn on_request_event_reply(
+        &mut self,
+        reply: Message,
+        pushed: u64,
+        now: DateTime<Utc>,
+    ) {
         match reply {
+            Message::DistributeEvent(_) if pushed != self.events.pushed => {}
             Message::DistributeEvent(d) => self.on_distribute(d, now),
             other => {
                 if let Some(r) = ei_response(&other) {

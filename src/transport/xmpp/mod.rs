@@ -15,6 +15,8 @@
 //!   service), and asks them ([`XmppClient::disco_features`], [`XmppClient::disco_items`]).
 //! - Keepalive: XEP-0199 pings to the server after a quiet period; an unanswered ping drops
 //!   the session and triggers a reconnect. Pings from peers are answered.
+//! - [`prosody`] starts a throwaway Prosody on loopback (tests, the latency benchmark and
+//!   `oadr demo --transport xmpp`).
 //! - Payload bytes are never re-serialised by this client ([`xml`]): the stream is framed by
 //!   scanning, and the namespace declarations a payload borrows from the stream header or
 //!   the `<iq>` are added to its start tag. The *server* does re-serialise (Prosody rewrites
@@ -50,6 +52,7 @@ pub mod client;
 mod connect;
 pub mod disco;
 pub mod jid;
+pub mod prosody;
 pub mod stable;
 pub mod xml;
 

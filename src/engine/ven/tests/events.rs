@@ -438,3 +438,31 @@ fn pushed_distribute_is_acknowledged_in_the_exchange() {
     let c = created(&mut h);
     assert_eq!(c.response.request_id, "p1");
 }
+
+/// Push and XMPP: the VTN pushes an event while the VEN's oadrRequestEvent is in flight, and
+/// the answer (built before the event existed, so without it) arrives after the push. The
+/// pushed oadrDistributeEvent is the complete, newer set (spec digest §2): the stale answer
+/// must not cancel the event by omission, and the event is answered.
+#[test]
+fn a_request_event_answer_older_than_a_pushed_distribute_is_dropped() {
+    let mut h = registered();
+    h.e.send_request_event();
+    let re = h.take("oadrRequestEvent");
+    let now = h.now();
+    h.e.handle_pushed(
+        distribute("p1", vec![event("e1", 0, t0() + secs(3600))]).into(),
+        now,
+    );
+    h.reply(re.id, distribute("d0", vec![]));
+    assert_eq!(h.decisions.len(), 1, "the pushed event is up for decision");
+    let cancelled = |n: &Notification| matches!(n, Notification::EventCancelled { .. });
+    assert!(!h.has_note(cancelled), "{:?}", h.notes);
+    h.decide("e1", 0, OptType::OptIn);
+    assert_eq!(created(&mut h).response.request_id, "p1");
+    // With nothing pushed in between, an answer is applied as before: one without e1 cancels
+    // it by omission.
+    h.e.send_request_event();
+    let re = h.take("oadrRequestEvent");
+    h.reply(re.id, distribute("d1", vec![]));
+    assert!(h.has_note(cancelled), "{:?}", h.notes);
+}
