@@ -25,6 +25,13 @@ else
   cargo build --example push_latency >&2
 fi
 bin=target/$profile/examples/push_latency
+# Each VEN holds a socket in this process, and over XMPP one more in Prosody (which inherits
+# this limit): 1 000 VENs need more than the common soft limit of 1 024 descriptors.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((vens + 200)) ]; then
+  echo "push_latency.sh: $(ulimit -n) file descriptors are too few for $vens VENs (raise ulimit -n)" >&2
+  exit 1
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for t in $TRANSPORTS; do

@@ -98,6 +98,10 @@ impl Codec for XmlCodec {
 
     fn encode(&self, message: &Message) -> Result<Vec<u8>, String> {
         check_outgoing(message, Role::Vtn, self.strictness).map_err(|e| e.to_string())?;
+        // The answer to most polls, from a template the full path produced once.
+        if let Some(xml) = super::poll_response::encode(message) {
+            return Ok(xml);
+        }
         crate::model::encode(message).map_err(|e| e.to_string())
     }
 

@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod codec;
 pub mod deliver;
+mod poll_response;
 pub mod push;
 pub mod xmpp;
 
@@ -229,10 +230,10 @@ impl Vtn {
         message: Message,
     ) -> Message {
         let request = message.clone();
-        let (response, notes) = {
+        let (response, notes, push_ven) = {
             let mut engine = self.engine();
             let out = engine.handle(service, fingerprint, message);
-            match self.commit(&mut engine, &out.writes) {
+            let (response, notes) = match self.commit(&mut engine, &out.writes) {
                 Ok(()) => (out.response, out.notifications),
                 Err(e) => (
                     error_response(
@@ -244,15 +245,20 @@ impl Vtn {
                     ),
                     Vec::new(),
                 ),
+            };
+            // Only a VEN served by push can have gained something for the push loop to
+            // deliver; a polling VEN's payloads (every oadrPoll) must not wake it, as each
+            // wake-up scans every registered VEN under the engine lock.
+            let touched = match &response {
+                Message::CreatedPartyRegistration(c) => c.ven_id.clone(),
+                r => crate::engine::vtn::ven_id_of(r),
             }
+            .or_else(|| crate::engine::vtn::ven_id_of(&request))
+            .filter(|v| engine.ven(v).is_some_and(VenRecord::is_push));
+            (response, notes, touched)
         };
         self.notify(&notes);
-        let touched = match &response {
-            Message::CreatedPartyRegistration(c) => c.ven_id.clone(),
-            r => crate::engine::vtn::ven_id_of(r),
-        }
-        .or_else(|| crate::engine::vtn::ven_id_of(&request));
-        if let Some(v) = touched {
+        if let Some(v) = push_ven {
             self.inner.push.touch(Some(v));
         }
         response

@@ -435,6 +435,48 @@ mod tests {
         assert_eq!(t.next_retry(), None);
     }
 
+    /// Registers a VEN; returns its venID.
+    fn register(vtn: &Vtn, name: &str, push: bool) -> String {
+        let mut r = crate::model::CreatePartyRegistration::pull(format!("r-{name}"), name);
+        if push {
+            r.http_pull_model = Some(false);
+            r.transport_address = Some("http://127.0.0.1:9/push".into());
+        }
+        let answer = vtn.handle_message(crate::transport::Service::EiRegisterParty, None, r.into());
+        match answer {
+            Message::CreatedPartyRegistration(c) => c.ven_id.unwrap_or_default(),
+            other => panic!("registration refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_payloads_of_push_vens_wake_the_push_loop() {
+        let config = crate::engine::vtn::VtnConfig {
+            accept_push: true,
+            ..Default::default()
+        };
+        let vtn = Vtn::builder(Arc::new(crate::store::MemoryStore::new()))
+            .config(config)
+            .policy(Arc::new(crate::engine::vtn::AllowListPolicy::accept_any()))
+            .build()
+            .unwrap();
+        let signal = vtn.inner.push.clone();
+        let pull = register(&vtn, "pull", false);
+        let d = signal.take();
+        assert!(!d.all && d.vens.is_empty(), "a pull registration: {d:?}");
+        let poll = crate::model::Poll { ven_id: pull };
+        let answer = vtn.handle_message(crate::transport::Service::OadrPoll, None, poll.into());
+        assert!(matches!(answer, Message::Response(_)), "{answer:?}");
+        let d = signal.take();
+        assert!(!d.all && d.vens.is_empty(), "a poll: {d:?}");
+        let push = register(&vtn, "push", true);
+        let d = signal.take();
+        assert!(
+            !d.all && d.vens.contains(&push),
+            "a push registration: {d:?}"
+        );
+    }
+
     #[test]
     fn signal_collects_vens_until_everything_is_dirty() {
         let s = PushSignal::default();
