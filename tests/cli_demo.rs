@@ -63,6 +63,17 @@ fn demo(args: &[&str]) -> Run {
     }
 }
 
+/// The demo exited 0 (else fail with what it printed).
+fn assert_passed(r: &Run) {
+    assert_eq!(
+        r.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        r.stdout,
+        r.stderr
+    );
+}
+
 fn line_with<'a>(out: &'a str, prefix: &str) -> &'a str {
     out.lines()
         .find(|l| l.starts_with(prefix))
@@ -72,13 +83,7 @@ fn line_with<'a>(out: &'a str, prefix: &str) -> &'a str {
 #[test]
 fn demo_runs_every_step_and_prints_the_table() {
     let r = demo(&[]);
-    assert_eq!(
-        r.code,
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        r.stdout,
-        r.stderr
-    );
+    assert_passed(&r);
     assert!(r.took < Duration::from_secs(40), "took {:?}", r.took);
     let out = &r.stdout;
     // Exchanges, one line each, as they happened.
@@ -130,13 +135,7 @@ fn demo_runs_every_step_and_prints_the_table() {
 #[test]
 fn demo_xml_and_json_print_the_payloads() {
     let r = demo(&["--xml", "--json"]);
-    assert_eq!(
-        r.code,
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        r.stdout,
-        r.stderr
-    );
+    assert_passed(&r);
     let out = &r.stdout;
     for s in [
         "oadrDistributeEvent",
@@ -176,13 +175,7 @@ fn demo_names_the_failed_step() {
 #[test]
 fn demo_over_push_runs_every_step_without_polling() {
     let r = demo(&["--transport", "push"]);
-    assert_eq!(
-        r.code,
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        r.stdout,
-        r.stderr
-    );
+    assert_passed(&r);
     assert!(
         r.stdout.contains("simple HTTP push over mutual TLS"),
         "{}",
@@ -230,13 +223,7 @@ fn demo_over_xmpp_runs_every_step_through_prosody() {
         );
         return;
     }
-    assert_eq!(
-        r.code,
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        r.stdout,
-        r.stderr
-    );
+    assert_passed(&r);
     let out = &r.stdout;
     assert!(
         out.contains("XMPP through a Prosody started for the demo"),

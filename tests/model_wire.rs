@@ -166,7 +166,13 @@ proptest! {
     /// model → wire → XML → wire → model is the identity, for every message type.
     #[test]
     fn model_wire_xml_round_trip(m in model::strategies::message()) {
-        let xml = encode(&m).map_err(|e| TestCaseError::fail(format!("encode: {e}")))?;
+        let xml = match encode(&m) {
+            Ok(xml) => xml,
+            // The strategy can give two gml:FeatureCollections the same id; xs:ID values
+            // must be unique in a document (XSD 1.0 Part 2 §3.3.8), so encode must refuse.
+            Err(e) if e.to_string().contains("duplicate ID") => return Ok(()),
+            Err(e) => return Err(TestCaseError::fail(format!("encode: {e}"))),
+        };
         let back = decode(&xml).map_err(|e| {
             TestCaseError::fail(format!("decode: {e}\n{}", String::from_utf8_lossy(&xml)))
         })?;

@@ -9,24 +9,25 @@
 //!
 //! Every wait is bounded; servers stop when dropped.
 
-use chrono::Utc;
-use oadr::engine::vtn::{AllowListPolicy, ReportRequestState, VtnConfig};
+#[path = "support/scenario.rs"]
+mod scenario;
+
+use oadr::engine::vtn::{AllowListPolicy, VtnConfig};
 use oadr::model::*;
 use oadr::sign::{Certificate, Fingerprint, Signer, Trust, Verifier, VerifyOptions};
-use oadr::store::{MemoryStore, ReadingFilter, SqliteStore, Store};
+use oadr::store::{MemoryStore, SqliteStore, Store};
 use oadr::transport::http_server::{self, Limits, OpenAdrEndpoints, PayloadHandler, Shutdown};
 use oadr::transport::tls::{self, PeerTrust};
 use oadr::transport::Service;
-use oadr::ven::{DataSource, Notification, OptSpec, OptTarget, ReportOffer, VenBuilder, VenHandle};
+use oadr::ven::{Notification, VenBuilder, VenHandle};
 use oadr::vtn::deliver::{HttpPush, HttpPushTls};
 use oadr::vtn::push::{Backoff, PushOptions};
 use oadr::vtn::Vtn;
+use scenario::{event_at_level, noted, stop, telemetry, until, Notes};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration as StdDuration, Instant};
-
-type Notes = Arc<Mutex<Vec<Notification>>>;
+use std::time::Duration as StdDuration;
 
 fn certs(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -167,16 +168,6 @@ impl Drop for VtnServer {
     }
 }
 
-fn telemetry() -> ReportOffer {
-    ReportOffer::telemetry_power(
-        "meter",
-        "power",
-        Duration::seconds(1),
-        Duration::minutes(1),
-        DataSource::float(|| async { 1500.0 }),
-    )
-}
-
 /// A push VEN for `vtn`: opts in to new events, out of modified ones.
 fn ven(vtn_url: &str, tls: bool, notes: &Notes, listen: &str) -> VenBuilder {
     let notes = notes.clone();
@@ -213,37 +204,10 @@ fn spawn(b: VenBuilder) -> (VenHandle, tokio::task::JoinHandle<()>, String) {
     (h, task, address)
 }
 
-async fn stop(h: VenHandle, task: tokio::task::JoinHandle<()>) {
-    let _ = h.shutdown().await;
-    tokio::time::timeout(StdDuration::from_secs(10), task)
-        .await
-        .expect("VEN stops")
-        .expect("VEN task");
-}
-
-/// Wait (bounded) until `f` holds.
-async fn until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + StdDuration::from_secs(secs);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(StdDuration::from_millis(20)).await;
-    }
-}
-
-fn noted(notes: &Notes, f: impl Fn(&Notification) -> bool) -> usize {
-    notes.lock().unwrap().iter().filter(|n| f(n)).count()
-}
+const MARKET: &str = "http://market.example/push";
 
 fn event(ven_id: &str) -> Event {
-    event_at_level(ven_id, 2.0)
-}
-
-fn event_at_level(ven_id: &str, level: f32) -> Event {
-    Event::builder("", "http://market.example/push")
-        .start(Utc::now() + chrono::Duration::hours(1))
-        .simple_signal([(Duration::minutes(30), level)])
-        .targets(Targets::vens([ven_id]))
-        .build()
+    event_at_level(MARKET, ven_id, 2.0)
 }
 
 async fn every_scenario(tls: bool) {
@@ -282,133 +246,20 @@ async fn every_scenario(tls: bool) {
 
     // Report registration → the VTN's oadrCreateReport is pushed → oadrCreatedReport in the
     // HTTP answer → the request is active, updates arrive as the VEN's own requests.
-    until("report requested on the VEN", 15, || {
-        noted(&notes, |n| {
-            matches!(n, Notification::ReportRequested { .. })
-        }) > 0
-    })
-    .await;
-    until("report request active on the VTN", 15, || {
-        vtn.vtn
-            .report_requests()
-            .iter()
-            .any(|r| r.ven_id == ven_id && r.state == ReportRequestState::Active)
-    })
-    .await;
-    let filter = ReadingFilter {
-        ven_id: Some(ven_id.clone()),
-        ..ReadingFilter::default()
-    };
-    until("readings stored", 15, || {
-        !vtn.vtn.readings(&filter).unwrap().is_empty()
-    })
-    .await;
-
-    // An event: pushed oadrDistributeEvent, opted in with oadrCreatedEvent (rules 16, 17).
-    let e = vtn.vtn.create_event(event(&ven_id)).unwrap();
-    let event_id = e.id().to_owned();
-    let answered = |m: u32, opt: OptType| {
-        let d = vtn.vtn.deliveries(&event_id);
-        d.iter()
-            .any(|d| d.ven_id == ven_id && d.answered == Some(m) && d.opt == Some(opt))
-    };
-    until("event opted in", 15, || answered(0, OptType::OptIn)).await;
-    // A modification is pushed too; this VEN opts out of modified events.
-    vtn.vtn
-        .modify_event(&event_id, event_at_level(&ven_id, 3.0))
-        .unwrap();
-    until("modification opted out", 15, || {
-        answered(1, OptType::OptOut)
-    })
-    .await;
-
-    // Opt schedule (oadrCreateOpt / oadrCancelOpt are the VEN's own requests).
-    let spec = OptSpec {
-        opt_type: OptType::OptOut,
-        opt_reason: OptReason::Schedule,
-        target: OptTarget::Availability(Vavailability {
-            components: vec![ActivePeriod::new(Utc::now(), Duration::hours(1))],
-        }),
-        targets: Targets::new(),
-        market_context: None,
-        opt_id: None,
-    };
-    let opt_id = h.create_opt(spec).await.unwrap().unwrap();
-    until("opt stored", 15, || {
-        vtn.vtn
-            .opts()
-            .iter()
-            .any(|o| o.opt.opt_id == opt_id && !o.cancelled)
-    })
-    .await;
-    h.cancel_opt(&opt_id).await.unwrap().unwrap();
-    until("opt cancelled", 15, || {
-        vtn.vtn
-            .opts()
-            .iter()
-            .any(|o| o.opt.opt_id == opt_id && o.cancelled)
-    })
-    .await;
-
-    // Event cancellation reaches the VEN by push.
-    vtn.vtn.cancel_event(&event_id).unwrap();
-    until("event cancelled on the VEN", 15, || {
-        noted(&notes, |n| {
-            matches!(n, Notification::EventCancelled { event_id: id, implicit: false, .. } if *id == event_id)
-        }) > 0
-    })
-    .await;
-
-    // Report cancellation: pushed oadrCancelReport, answered oadrCanceledReport.
-    let rr = vtn
-        .vtn
-        .report_requests()
-        .into_iter()
-        .find(|r| r.ven_id == ven_id && r.state == ReportRequestState::Active)
-        .unwrap();
-    vtn.vtn.cancel_report(&ven_id, rr.id()).unwrap();
-    until("report cancelled on the VEN", 15, || {
-        noted(&notes, |n| {
-            matches!(n, Notification::ReportFinished { report_request_id, cancelled: true } if *report_request_id == rr.id())
-        }) > 0
-    })
-    .await;
-    until("report cancelled on the VTN", 15, || {
-        vtn.vtn
-            .report_requests()
-            .iter()
-            .any(|r| r.id() == rr.id() && r.state == ReportRequestState::Cancelled)
-    })
-    .await;
+    scenario::report_is_requested_and_delivered(&vtn.vtn, &notes, &ven_id, 15).await;
+    // Events, opts and cancellations: every VTN-initiated payload pushed to the endpoint.
+    scenario::events_and_opts(&vtn.vtn, &h, &notes, &ven_id, MARKET, 15).await;
+    scenario::report_is_cancelled(&vtn.vtn, &notes, &ven_id, 15).await;
     assert_eq!(vtn.vtn.queued(&ven_id), 0);
-
     // Re-registration request: acknowledged in the HTTP answer, then the VEN registers again.
-    let registered = |notes: &Notes| noted(notes, |n| matches!(n, Notification::Registered(_)));
-    assert_eq!(registered(&notes), 1);
-    vtn.vtn.request_reregistration(&ven_id).unwrap();
-    until("registered again", 15, || registered(&notes) == 2).await;
-    until("re-registration settled on the VTN", 15, || {
-        vtn.vtn
-            .vens()
-            .iter()
-            .any(|v| v.ven_id == ven_id && !v.reregistration_pending)
-    })
-    .await;
+    scenario::reregistration(&vtn.vtn, &notes, &ven_id, 15).await;
 
     // The VEN never polled: every VTN-initiated payload came by push.
     let services = vtn.services.lock().unwrap().clone();
     assert!(!services.contains(&Service::OadrPoll), "{services:?}");
     assert!(services.contains(&Service::EiEvent) && services.contains(&Service::EiReport));
 
-    // Registration cancelled by the VTN: pushed, answered oadrCanceledPartyRegistration.
-    vtn.vtn.cancel_registration(&ven_id).unwrap();
-    until("registration cancelled on the VEN", 15, || {
-        noted(&notes, |n| {
-            matches!(n, Notification::RegistrationCancelled { by_vtn: true })
-        }) > 0
-    })
-    .await;
-    until("VEN forgotten by the VTN", 15, || vtn.vtn.vens().is_empty()).await;
+    scenario::registration_is_cancelled_by_the_vtn(&vtn.vtn, &notes, &ven_id, 15).await;
 
     stop(h, task).await;
     vtn.stop().await;

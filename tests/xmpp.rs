@@ -10,26 +10,29 @@
 //!
 //! Every wait is bounded; Prosody is killed when the test ends.
 
+#[path = "support/scenario.rs"]
+mod scenario;
 mod support;
 
 use chrono::Utc;
-use oadr::engine::vtn::{AllowListPolicy, ReportRequestState, VtnConfig};
+use oadr::engine::vtn::{AllowListPolicy, VtnConfig};
 use oadr::model::*;
 use oadr::sign::{Certificate, Fingerprint, Signer, Trust, Verifier, VerifyOptions};
-use oadr::store::{MemoryStore, ReadingFilter};
+use oadr::store::MemoryStore;
 use oadr::transport::tls::{self, PeerTrust};
 use oadr::transport::xmpp::{Disco, Jid, XmppClient, XmppConfig};
-use oadr::ven::{DataSource, Notification, OptSpec, OptTarget, ReportOffer, VenBuilder, VenHandle};
+use oadr::ven::{Notification, OptSpec, OptTarget, VenBuilder, VenHandle};
 use oadr::vtn::push::{Backoff, PushOptions};
 use oadr::vtn::xmpp::{ServerFormCodec, XmppDeliver};
 use oadr::vtn::Vtn;
+use scenario::{event_at_level, noted, stop, telemetry, until, Notes};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 use support::prosody::Prosody;
 use tokio::sync::watch;
 
-type Notes = Arc<Mutex<Vec<Notification>>>;
+const MARKET: &str = "http://market.example/xmpp";
 
 const VTN_JID: &str = "vtn@localhost/oadr";
 
@@ -153,16 +156,6 @@ impl VtnXmpp {
     }
 }
 
-fn telemetry() -> ReportOffer {
-    ReportOffer::telemetry_power(
-        "meter",
-        "power",
-        Duration::seconds(1),
-        Duration::minutes(1),
-        DataSource::float(|| async { 1500.0 }),
-    )
-}
-
 /// An XMPP VEN: opts in to new events, out of modified ones.
 fn ven(p: &Prosody, signed: bool, notes: &Notes) -> VenBuilder {
     let notes = notes.clone();
@@ -198,35 +191,6 @@ fn spawn(b: VenBuilder) -> (VenHandle, tokio::task::JoinHandle<()>) {
         ven.run().await.expect("run");
     });
     (h, task)
-}
-
-async fn stop(h: VenHandle, task: tokio::task::JoinHandle<()>) {
-    let _ = h.shutdown().await;
-    tokio::time::timeout(StdDuration::from_secs(10), task)
-        .await
-        .expect("VEN stops")
-        .expect("VEN task");
-}
-
-/// Wait (bounded) until `f` holds.
-async fn until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + StdDuration::from_secs(secs);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(StdDuration::from_millis(20)).await;
-    }
-}
-
-fn noted(notes: &Notes, f: impl Fn(&Notification) -> bool) -> usize {
-    notes.lock().unwrap().iter().filter(|n| f(n)).count()
-}
-
-fn event_at_level(ven_id: &str, level: f32) -> Event {
-    Event::builder("", "http://market.example/xmpp")
-        .start(Utc::now() + chrono::Duration::hours(1))
-        .simple_signal([(Duration::minutes(30), level)])
-        .targets(Targets::vens([ven_id]))
-        .build()
 }
 
 fn prosody() -> Option<Prosody> {
@@ -270,109 +234,10 @@ async fn every_scenario(signed: bool) {
     assert_eq!(record.fingerprint.as_deref(), Some(identity.as_str()));
 
     // Report registration → oadrCreateReport sent to the VEN's JID → active → readings.
-    until("report requested on the VEN", 20, || {
-        noted(&notes, |n| {
-            matches!(n, Notification::ReportRequested { .. })
-        }) > 0
-    })
-    .await;
-    until("report request active on the VTN", 20, || {
-        vtn.vtn
-            .report_requests()
-            .iter()
-            .any(|r| r.ven_id == ven_id && r.state == ReportRequestState::Active)
-    })
-    .await;
-    let filter = ReadingFilter {
-        ven_id: Some(ven_id.clone()),
-        ..ReadingFilter::default()
-    };
-    until("readings stored", 20, || {
-        !vtn.vtn.readings(&filter).unwrap().is_empty()
-    })
-    .await;
-
-    // An event, answered with oadrCreatedEvent (rules 16, 17); a modification opted out.
-    let event_id = vtn
-        .vtn
-        .create_event(event_at_level(&ven_id, 2.0))
-        .unwrap()
-        .id()
-        .to_owned();
-    let answered = |m: u32, opt: OptType| {
-        vtn.vtn
-            .deliveries(&event_id)
-            .iter()
-            .any(|d| d.ven_id == ven_id && d.answered == Some(m) && d.opt == Some(opt))
-    };
-    until("event opted in", 20, || answered(0, OptType::OptIn)).await;
-    vtn.vtn
-        .modify_event(&event_id, event_at_level(&ven_id, 3.0))
-        .unwrap();
-    until("modification opted out", 20, || {
-        answered(1, OptType::OptOut)
-    })
-    .await;
-
-    // Opt schedule: oadrCreateOpt, oadrCancelOpt.
-    let spec = OptSpec {
-        opt_type: OptType::OptOut,
-        opt_reason: OptReason::Schedule,
-        target: OptTarget::Availability(Vavailability {
-            components: vec![ActivePeriod::new(Utc::now(), Duration::hours(1))],
-        }),
-        targets: Targets::new(),
-        market_context: None,
-        opt_id: None,
-    };
-    let opt_id = h.create_opt(spec).await.unwrap().unwrap();
-    until("opt stored", 20, || {
-        vtn.vtn
-            .opts()
-            .iter()
-            .any(|o| o.opt.opt_id == opt_id && !o.cancelled)
-    })
-    .await;
-    h.cancel_opt(&opt_id).await.unwrap().unwrap();
-    until("opt cancelled", 20, || {
-        vtn.vtn
-            .opts()
-            .iter()
-            .any(|o| o.opt.opt_id == opt_id && o.cancelled)
-    })
-    .await;
-
-    // Event cancellation reaches the VEN.
-    vtn.vtn.cancel_event(&event_id).unwrap();
-    until("event cancelled on the VEN", 20, || {
-        noted(&notes, |n| {
-            matches!(n, Notification::EventCancelled { event_id: id, implicit: false, .. } if *id == event_id)
-        }) > 0
-    })
-    .await;
-
-    // Report cancellation: oadrCancelReport → oadrCanceledReport.
-    let rr = vtn
-        .vtn
-        .report_requests()
-        .into_iter()
-        .find(|r| r.ven_id == ven_id && r.state == ReportRequestState::Active)
-        .unwrap();
-    vtn.vtn.cancel_report(&ven_id, rr.id()).unwrap();
-    until("report cancelled on the VTN", 20, || {
-        vtn.vtn
-            .report_requests()
-            .iter()
-            .any(|r| r.id() == rr.id() && r.state == ReportRequestState::Cancelled)
-    })
-    .await;
-    // The VEN's handler hears of it from its own loop, maybe just after the VTN's update.
-    until("report cancelled on the VEN", 20, || {
-        noted(&notes, |n| {
-            matches!(n, Notification::ReportFinished { report_request_id, cancelled: true } if *report_request_id == rr.id())
-        }) > 0
-    })
-    .await;
+    scenario::report_is_requested_and_delivered(&vtn.vtn, &notes, &ven_id, 20).await;
+    // Events, opts and cancellations over IQs to and from the VEN's full JID.
+    scenario::events_and_opts(&vtn.vtn, &h, &notes, &ven_id, MARKET, 20).await;
+    scenario::report_is_cancelled(&vtn.vtn, &notes, &ven_id, 20).await;
 
     // venID binding: another account that sends ven1's venID is refused with 463.
     if !signed {
@@ -400,10 +265,7 @@ async fn every_scenario(signed: bool) {
     }
 
     // Re-registration request, then the VEN registers again.
-    let registered = |notes: &Notes| noted(notes, |n| matches!(n, Notification::Registered(_)));
-    assert_eq!(registered(&notes), 1);
-    vtn.vtn.request_reregistration(&ven_id).unwrap();
-    until("registered again", 20, || registered(&notes) == 2).await;
+    scenario::reregistration(&vtn.vtn, &notes, &ven_id, 20).await;
 
     // The VEN never polled (§9.3.1).
     let received = vtn.received.lock().unwrap().clone();
@@ -414,14 +276,7 @@ async fn every_scenario(signed: bool) {
     );
 
     // Registration cancelled by the VTN: oadrCancelPartyRegistration to the VEN's JID.
-    vtn.vtn.cancel_registration(&ven_id).unwrap();
-    until("registration cancelled on the VEN", 20, || {
-        noted(&notes, |n| {
-            matches!(n, Notification::RegistrationCancelled { by_vtn: true })
-        }) > 0
-    })
-    .await;
-    until("VEN forgotten by the VTN", 20, || vtn.vtn.vens().is_empty()).await;
+    scenario::registration_is_cancelled_by_the_vtn(&vtn.vtn, &notes, &ven_id, 20).await;
 
     stop(h, task).await;
     vtn.stop().await;
@@ -455,7 +310,7 @@ async fn a_prosody_restart_mid_run_loses_nothing() {
     p.kill();
     let event_id = vtn
         .vtn
-        .create_event(event_at_level(&ven_id, 1.0))
+        .create_event(event_at_level(MARKET, &ven_id, 1.0))
         .unwrap()
         .id()
         .to_owned();

@@ -1,4 +1,6 @@
-//! quick-xml reading and writing of [`OadrPayload`] through the generated (de)serializers.
+//! quick-xml reading and writing of [`OadrPayload`]: reading through the decoders generated
+//! by `oadr-codegen` over the reader in `wire::decode`, writing through xsd-parser's
+//! generated serializers.
 //!
 //! [`from_xml`] accepts any prefixes and default namespaces (names are resolved by namespace
 //! URI). [`to_xml`] writes the customary prefixes (`oadr`, `ei`, `pyld`, `emix`, `xcal`,
@@ -7,9 +9,7 @@
 //! `from_xml` only maps XML onto the typed structs; it is not a schema validator (facets,
 //! `xs:any` content and some occurrence rules are checked by `wire::validate`).
 
-use xsd_parser_types::quick_xml::{
-    DeserializeSync, Error as XmlError, ErrorKind, SerializeSync, SliceReader, Writer, XmlReader,
-};
+use xsd_parser_types::quick_xml::{ErrorKind, SerializeSync, Writer};
 
 use super::types::OadrPayload;
 
@@ -63,25 +63,22 @@ impl CodecError {
         }
     }
 
-    fn decode(input: &[u8], e: &XmlError) -> Self {
-        let pos = e
-            .position
-            .and_then(|p| usize::try_from(p).ok())
-            .unwrap_or(0);
+    fn from_decode(input: &[u8], e: &super::decode::DecodeError) -> Self {
+        let pos = usize::try_from(e.position).unwrap_or(usize::MAX);
         let (line, column) = line_column(input, pos);
-        let path = element_path(e.elements.as_deref().unwrap_or_default());
+        let path = element_path(&super::decode::open_elements(input, pos));
         Self::Decode {
             path,
             line,
             column,
-            message: message(&e.kind),
+            message: e.message.clone(),
         }
     }
 }
 
 /// Deepest element nesting [`from_xml`] accepts (the root is depth 1). Real 2.0b messages
-/// stay below 30; the generated deserializer recurses into `xs:any` content, so the cap is
-/// what keeps hostile input from exhausting the stack.
+/// stay below 30; the generated decoder is recursive, so the cap is what keeps hostile input
+/// from exhausting the stack.
 pub const MAX_DEPTH: usize = 64;
 
 /// Decode an `oadr:oadrPayload` document.
@@ -89,10 +86,9 @@ pub const MAX_DEPTH: usize = 64;
 /// Any namespace prefixes, including default namespaces, are accepted; UTF-8 (with or without
 /// BOM), UTF-16 with BOM and the encodings quick-xml knows from the XML declaration
 /// (ISO-8859-1, ...) are read. DOCTYPE declarations and nesting deeper than [`MAX_DEPTH`] are
-/// refused before decoding.
+/// refused.
 pub fn from_xml(xml: &[u8]) -> Result<OadrPayload, CodecError> {
     let xml = utf16_to_utf8(xml);
-    precheck(&xml, MAX_DEPTH)?;
     if may_need_pinning(&xml) {
         if let Some(pinned) = pin_attribute_prefixes(&xml) {
             return from_xml_prechecked(&pinned);
@@ -101,11 +97,13 @@ pub fn from_xml(xml: &[u8]) -> Result<OadrPayload, CodecError> {
     from_xml_prechecked(&xml)
 }
 
-/// [`from_xml`] without the DOCTYPE/depth pre-scan and UTF-16 transcoding, for callers that
-/// have already run a scan enforcing both (`wire::decode`'s validator).
+/// [`from_xml`] without UTF-16 transcoding and attribute-prefix pinning, for callers that have
+/// done both (`wire::decode`).
 pub(crate) fn from_xml_prechecked(xml: &[u8]) -> Result<OadrPayload, CodecError> {
-    let mut reader = SliceReader::from_bytes(xml).with_error_info();
-    OadrPayload::deserialize(&mut reader).map_err(|e| CodecError::decode(xml, &e))
+    let mut reader = super::decode::Reader::new(xml);
+    reader
+        .root(&super::generated::NS_OADR.0, b"oadrPayload")
+        .map_err(|e| CodecError::from_decode(xml, &e))
 }
 
 /// quick-xml reads ASCII-compatible encodings only: transcode UTF-16 (recognised by its BOM)
@@ -142,54 +140,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     // memmem, not `windows().position()`: to_xml scans its output six times, and the naive
     // search was half of encode time in callgrind.
     memchr::memmem::find(haystack, needle)
-}
-
-/// One cheap pass over the events: refuse DOCTYPE (DTDs and entity declarations) and nesting
-/// deeper than `max_depth`. Well-formedness errors are left to the deserializer.
-fn precheck(xml: &[u8], max_depth: usize) -> Result<(), CodecError> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(xml);
-    let mut stack: Vec<Vec<u8>> = Vec::new();
-    let fail = |pos: u64, stack: &[Vec<u8>], message: String| {
-        let (line, column) = line_column(xml, usize::try_from(pos).unwrap_or(usize::MAX));
-        let names: Vec<String> = stack
-            .iter()
-            .map(|n| String::from_utf8_lossy(n).into_owned())
-            .collect();
-        CodecError::Decode {
-            path: element_path(&names),
-            line,
-            column,
-            message,
-        }
-    };
-    loop {
-        let pos = reader.buffer_position();
-        match reader.read_event() {
-            Ok(Event::Start(e)) => {
-                if stack.len() >= max_depth {
-                    return Err(fail(
-                        pos,
-                        &stack,
-                        format!("element nesting exceeds the depth limit of {max_depth}"),
-                    ));
-                }
-                stack.push(e.name().as_ref().to_vec());
-            }
-            Ok(Event::End(_)) => {
-                stack.pop();
-            }
-            Ok(Event::DocType(_)) => {
-                return Err(fail(
-                    pos,
-                    &stack,
-                    "DOCTYPE declarations (DTDs, entity declarations) are refused".to_owned(),
-                ));
-            }
-            Ok(Event::Eof) | Err(_) => return Ok(()),
-            Ok(_) => {}
-        }
-    }
 }
 
 /// Encode a payload as a UTF-8 XML document with an XML declaration and the customary
@@ -285,7 +235,7 @@ fn may_need_pinning(xml: &[u8]) -> bool {
 /// declare, to `oadrns-<hex of the URI>`, adding the declaration on the element; [`to_xml`]
 /// declares the `oadrns-` prefixes again. Declared attributes are resolved by namespace, so
 /// renaming them changes nothing. Returns `None` when nothing changes or
-/// the input is not well-formed (the deserializer then reports it).
+/// the input is not well-formed (the decoder then reports it).
 pub(crate) fn pin_attribute_prefixes(xml: &[u8]) -> Option<Vec<u8>> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::NsReader::from_reader(xml);
@@ -478,7 +428,7 @@ fn element_path(elements: &[String]) -> String {
 }
 
 /// A one-line message; quick-xml's unexpected-event variant pretty-prints the whole event.
-fn message(kind: &ErrorKind) -> String {
+pub(crate) fn message(kind: &ErrorKind) -> String {
     match kind {
         ErrorKind::UnexpectedEvent(event) => format!("unexpected {}", describe(event)),
         other => other.to_string(),

@@ -3,7 +3,8 @@
 //!
 //! - [`generated`]: one module per XML namespace (`oadr`, `ei`, `pyld`, `emix`, `power`,
 //!   `scale`, `strm`, `xcal`, `ds`, `dsig_11`, `gml`, `atom`, `xml`, `xs`, ...), each with the
-//!   typed structs of that namespace and their quick-xml (de)serializers. Substitution groups
+//!   typed structs of that namespace, their decoders (over the reader in `decode`) and their
+//!   quick-xml serializers. Substitution groups
 //!   and `xs:choice` are enums, optional/repeated elements are `Option`/`Vec`, `xs:any`
 //!   content is kept as [`AnyElement`](xsd_parser_types::xml::AnyElement).
 //! - [`types`]: the key types under their protocol names ([`OadrPayload`],
@@ -16,6 +17,7 @@
 //! `model` that must follow.
 
 pub mod codec;
+pub(crate) mod decode;
 pub mod error;
 pub mod types;
 pub mod validate;

@@ -36,11 +36,9 @@ fn config() -> Config {
         .with_generate([(IdentType::Element, ROOT)])
         .with_derive(["Debug", "Clone", "PartialEq"])
         .with_quick_xml_serialize()
-        // Boxed deserializers: xsd-parser's deserializers are state machines passed by value
-        // at every XML event, each holding the states of its open children. Unboxed, every
-        // event moved the whole nested state of the document (memcpy was ~40% of decode time
-        // in callgrind, decode ran at a tenth of validate's speed); boxed, a move is a pointer.
-        .with_quick_xml_deserialize_config(true)
+        // Our own recursive-descent decoders instead of xsd-parser's quick-xml deserializer
+        // state machines (see decoder.rs and codegen/README.md).
+        .with_render_step(super::decoder::DecodeRenderStep)
 }
 
 /// Interpreter configuration.
@@ -58,7 +56,8 @@ pub fn generator() -> GeneratorConfig {
     config().generator
 }
 
-/// Renderer configuration (types, defaults, namespace constants, quick-xml both ways).
+/// Renderer configuration (types, defaults, namespace constants, quick-xml serializer, our
+/// decoders).
 pub fn renderer() -> RendererConfig {
     config().renderer
 }

@@ -3,7 +3,8 @@
 //! ```text
 //! wire_generated.rs   namespace and prefix constants, then `pub mod <ns> { include!(...) }`
 //! <ns>.rs             the types of one namespace (oadr.rs, ei.rs, ds.rs, ...) with their
-//!                     inline `quick_xml_deserialize` / `quick_xml_serialize` modules
+//!                     decoders (`DecodeElement`/`DecodeGroup` impls over `wire::decode`)
+//!                     and inline `quick_xml_serialize` modules
 //! ```
 
 use std::path::Path;

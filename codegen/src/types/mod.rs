@@ -3,6 +3,7 @@
 //! schema set needs (`fixups`), and writes one file per XML namespace (`layout`).
 
 mod config;
+mod decoder;
 mod docs;
 mod fixups;
 mod layout;

@@ -16,7 +16,7 @@ pub mod simple;
 pub mod tables;
 pub mod uri;
 
-use super::codec::{from_xml, to_xml, CodecError};
+use super::codec::{to_xml, CodecError};
 use super::error::{Error, ErrorKind, Errors};
 use super::types::OadrPayload;
 
@@ -138,14 +138,9 @@ pub fn decode_with(input: &[u8], limits: &Limits) -> Result<OadrPayload, Errors>
         None
     };
     let xml = pinned.as_deref().unwrap_or(&utf8);
-    // The validator refused DOCTYPEs and enforced the depth limit; the codec's own pre-scan
-    // is only needed when that limit is above the codec's.
-    let decoded = if limits.max_depth <= super::codec::MAX_DEPTH {
-        super::codec::from_xml_prechecked(xml)
-    } else {
-        from_xml(xml)
-    };
-    decoded.map_err(|e| Errors(vec![codec_error(&e)]))
+    // Already transcoded and pinned; the decoder keeps its own depth cap
+    // (`codec::MAX_DEPTH`) whatever `limits.max_depth` allows.
+    super::codec::from_xml_prechecked(xml).map_err(|e| Errors(vec![codec_error(&e)]))
 }
 
 /// Serialize a payload ([`crate::wire::to_xml`]) and validate the result, so that only
