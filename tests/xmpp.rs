@@ -14,14 +14,13 @@
 mod scenario;
 mod support;
 
-use chrono::Utc;
 use oadr::engine::vtn::{AllowListPolicy, VtnConfig};
 use oadr::model::*;
 use oadr::sign::{Certificate, Fingerprint, Signer, Trust, Verifier, VerifyOptions};
 use oadr::store::MemoryStore;
 use oadr::transport::tls::{self, PeerTrust};
 use oadr::transport::xmpp::{Disco, Jid, XmppClient, XmppConfig};
-use oadr::ven::{Notification, OptSpec, OptTarget, VenBuilder, VenHandle};
+use oadr::ven::{Notification, VenBuilder, VenHandle};
 use oadr::vtn::push::{Backoff, PushOptions};
 use oadr::vtn::xmpp::{ServerFormCodec, XmppDeliver};
 use oadr::vtn::Vtn;
@@ -314,17 +313,11 @@ async fn a_prosody_restart_mid_run_loses_nothing() {
         .unwrap()
         .id()
         .to_owned();
-    let spec = OptSpec {
-        opt_type: OptType::OptOut,
-        opt_reason: OptReason::Schedule,
-        target: OptTarget::Availability(Vavailability {
-            components: vec![ActivePeriod::new(Utc::now(), Duration::hours(1))],
-        }),
-        targets: Targets::new(),
-        market_context: None,
-        opt_id: None,
-    };
-    let opt_id = h.create_opt(spec).await.unwrap().unwrap();
+    let opt_id = h
+        .create_opt(scenario::opt_out_for_the_next_hour())
+        .await
+        .unwrap()
+        .unwrap();
     tokio::time::sleep(StdDuration::from_millis(500)).await;
     assert!(vtn
         .vtn

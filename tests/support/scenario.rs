@@ -58,6 +58,20 @@ pub fn event_at_level(market: &str, ven_id: &str, level: f32) -> Event {
         .build()
 }
 
+/// An opt schedule (oadrCreateOpt): opted out, starting now, for an hour.
+pub fn opt_out_for_the_next_hour() -> OptSpec {
+    OptSpec {
+        opt_type: OptType::OptOut,
+        opt_reason: OptReason::Schedule,
+        target: OptTarget::Availability(Vavailability {
+            components: vec![ActivePeriod::new(Utc::now(), Duration::hours(1))],
+        }),
+        targets: Targets::new(),
+        market_context: None,
+        opt_id: None,
+    }
+}
+
 /// Report registration: the VTN's oadrCreateReport reaches the VEN, the request becomes
 /// active, and readings arrive in the store.
 pub async fn report_is_requested_and_delivered(vtn: &Vtn, notes: &Notes, ven_id: &str, secs: u64) {
@@ -111,17 +125,11 @@ pub async fn events_and_opts(
     .await;
 
     // Opt schedule: oadrCreateOpt / oadrCancelOpt are the VEN's own requests.
-    let spec = OptSpec {
-        opt_type: OptType::OptOut,
-        opt_reason: OptReason::Schedule,
-        target: OptTarget::Availability(Vavailability {
-            components: vec![ActivePeriod::new(Utc::now(), Duration::hours(1))],
-        }),
-        targets: Targets::new(),
-        market_context: None,
-        opt_id: None,
-    };
-    let opt_id = h.create_opt(spec).await.unwrap().unwrap();
+    let opt_id = h
+        .create_opt(opt_out_for_the_next_hour())
+        .await
+        .unwrap()
+        .unwrap();
     let opt_is = |cancelled: bool| {
         vtn.opts()
             .iter()
