@@ -12,9 +12,8 @@
 #[path = "support/scenario.rs"]
 mod scenario;
 
-use oadr::engine::vtn::{AllowListPolicy, VtnConfig};
+use oadr::engine::vtn::VtnConfig;
 use oadr::model::*;
-use oadr::sign::{Certificate, Fingerprint, Signer, Trust, Verifier, VerifyOptions};
 use oadr::store::{MemoryStore, SqliteStore, Store};
 use oadr::transport::http_server::{self, Limits, OpenAdrEndpoints, PayloadHandler, Shutdown};
 use oadr::transport::tls::{self, PeerTrust};
@@ -23,22 +22,10 @@ use oadr::ven::{Notification, VenBuilder, VenHandle};
 use oadr::vtn::deliver::{HttpPush, HttpPushTls};
 use oadr::vtn::push::{Backoff, PushOptions};
 use oadr::vtn::Vtn;
-use scenario::{event_at_level, noted, stop, telemetry, until, Notes};
+use scenario::{certs, event_at_level, fingerprint, noted, stop, telemetry, until, Notes};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
-
-fn certs(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/certs")
-        .join(name)
-}
-
-fn fingerprint(cert: &str) -> Fingerprint {
-    let pem = std::fs::read(certs(cert)).unwrap();
-    Certificate::from_pem(&pem).unwrap().fingerprint()
-}
 
 /// Records the service of every payload a VEN sends to the VTN.
 struct Recording {
@@ -79,22 +66,7 @@ impl VtnServer {
             })
             .codec(Arc::new(oadr::vtn::codec::XmlCodec::default()));
         let ven_fp = fingerprint("ven-ecdsa.crt");
-        if tls {
-            b = b
-                .policy(Arc::new(AllowListPolicy::new([ven_fp.to_string()])))
-                .signer(
-                    Signer::from_pem(
-                        &std::fs::read(certs("vtn-rsa.crt")).unwrap(),
-                        &std::fs::read(certs("vtn-rsa.key")).unwrap(),
-                    )
-                    .unwrap(),
-                )
-                .verifier(Verifier::new(VerifyOptions::new(Trust::Fingerprints(
-                    vec![ven_fp],
-                ))));
-        } else {
-            b = b.policy(Arc::new(AllowListPolicy::accept_any()));
-        }
+        b = scenario::vtn_security(b, tls);
         let vtn = b.build().unwrap();
         let acceptor = tls.then(|| {
             tls::server::acceptor(

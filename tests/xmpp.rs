@@ -14,9 +14,8 @@
 mod scenario;
 mod support;
 
-use oadr::engine::vtn::{AllowListPolicy, VtnConfig};
+use oadr::engine::vtn::VtnConfig;
 use oadr::model::*;
-use oadr::sign::{Certificate, Fingerprint, Signer, Trust, Verifier, VerifyOptions};
 use oadr::store::MemoryStore;
 use oadr::transport::tls::{self, PeerTrust};
 use oadr::transport::xmpp::{Disco, Jid, XmppClient, XmppConfig};
@@ -24,8 +23,7 @@ use oadr::ven::{Notification, VenBuilder, VenHandle};
 use oadr::vtn::push::{Backoff, PushOptions};
 use oadr::vtn::xmpp::{ServerFormCodec, XmppDeliver};
 use oadr::vtn::Vtn;
-use scenario::{event_at_level, noted, stop, telemetry, until, Notes};
-use std::path::PathBuf;
+use scenario::{certs, event_at_level, fingerprint, noted, stop, telemetry, until, Notes};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 use support::prosody::Prosody;
@@ -34,16 +32,6 @@ use tokio::sync::watch;
 const MARKET: &str = "http://market.example/xmpp";
 
 const VTN_JID: &str = "vtn@localhost/oadr";
-
-fn certs(name: &str) -> PathBuf {
-    support::root().join("tests/fixtures/certs").join(name)
-}
-
-fn fingerprint(cert: &str) -> Fingerprint {
-    Certificate::from_pem(&std::fs::read(certs(cert)).unwrap())
-        .unwrap()
-        .fingerprint()
-}
 
 fn xmpp_config(p: &Prosody, jid: &str, password: &str) -> XmppConfig {
     let tls = tls::client::client_config(
@@ -82,23 +70,7 @@ impl VtnXmpp {
             .codec(Arc::new(ServerFormCodec(Arc::new(
                 oadr::vtn::codec::XmlCodec::default(),
             ))));
-        if signed {
-            let ven_fp = fingerprint("ven-ecdsa.crt");
-            b = b
-                .policy(Arc::new(AllowListPolicy::new([ven_fp.to_string()])))
-                .signer(
-                    Signer::from_pem(
-                        &std::fs::read(certs("vtn-rsa.crt")).unwrap(),
-                        &std::fs::read(certs("vtn-rsa.key")).unwrap(),
-                    )
-                    .unwrap(),
-                )
-                .verifier(Verifier::new(VerifyOptions::new(Trust::Fingerprints(
-                    vec![ven_fp],
-                ))));
-        } else {
-            b = b.policy(Arc::new(AllowListPolicy::accept_any()));
-        }
+        b = scenario::vtn_security(b, signed);
         let vtn = b.build().unwrap();
         let mut cfg = xmpp_config(p, VTN_JID, "vtn-secret");
         cfg.disco = Disco::vtn(&VTN_JID.parse().unwrap());

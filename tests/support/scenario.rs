@@ -4,16 +4,52 @@
 //! Include with `#[path = "support/scenario.rs"] mod scenario;`.
 
 use chrono::Utc;
-use oadr::engine::vtn::ReportRequestState;
+use oadr::engine::vtn::{AllowListPolicy, ReportRequestState};
 use oadr::model::*;
+use oadr::sign::{Certificate, Fingerprint, Signer, Trust, Verifier, VerifyOptions};
 use oadr::store::ReadingFilter;
 use oadr::ven::{DataSource, Notification, OptSpec, OptTarget, ReportOffer, VenHandle};
-use oadr::vtn::Vtn;
+use oadr::vtn::{Vtn, VtnBuilder};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
 /// What the VEN's notification handler heard.
 pub type Notes = Arc<Mutex<Vec<Notification>>>;
+
+/// A file of tests/fixtures/certs.
+pub fn certs(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/certs")
+        .join(name)
+}
+
+/// The fingerprint of the certificate in tests/fixtures/certs/`cert`.
+pub fn fingerprint(cert: &str) -> Fingerprint {
+    Certificate::from_pem(&std::fs::read(certs(cert)).unwrap())
+        .unwrap()
+        .fingerprint()
+}
+
+/// `signed`: the VTN signs with vtn-rsa, verifies and admits only the ven-ecdsa certificate;
+/// otherwise it admits any VEN and neither signs nor verifies.
+pub fn vtn_security(b: VtnBuilder, signed: bool) -> VtnBuilder {
+    if !signed {
+        return b.policy(Arc::new(AllowListPolicy::accept_any()));
+    }
+    let ven_fp = fingerprint("ven-ecdsa.crt");
+    b.policy(Arc::new(AllowListPolicy::new([ven_fp.to_string()])))
+        .signer(
+            Signer::from_pem(
+                &std::fs::read(certs("vtn-rsa.crt")).unwrap(),
+                &std::fs::read(certs("vtn-rsa.key")).unwrap(),
+            )
+            .unwrap(),
+        )
+        .verifier(Verifier::new(VerifyOptions::new(Trust::Fingerprints(
+            vec![ven_fp],
+        ))))
+}
 
 /// The VEN's telemetry offer: one power reading of 1 500 W every second.
 pub fn telemetry() -> ReportOffer {
