@@ -4,7 +4,7 @@
 use crate::engine::vtn::{AllowListPolicy, Notification, VtnConfig};
 use crate::model::Duration;
 use crate::sign::{Certificate, Fingerprint, Signer, Trust, Verifier, VerifyOptions};
-use crate::store::{SqliteStore, Sync};
+use crate::store::Sync;
 use crate::transport::http_server::{self, Limits, OpenAdrEndpoints, Shutdown};
 use crate::vtn::admin::AdminApi;
 use crate::vtn::deliver::{HttpPush, HttpPushTls};
@@ -22,7 +22,7 @@ pub struct VtnArgs {
     /// Address for the OpenADR endpoints, e.g. 0.0.0.0:8080.
     #[arg(long)]
     pub listen: SocketAddr,
-    /// SQLite database file (created if missing).
+    /// SQLite database file (created if missing; needs the `sqlite` feature, on by default).
     #[arg(long)]
     pub db: PathBuf,
     /// Address of the admin API (JSON; keep it on loopback).
@@ -172,7 +172,7 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         AllowListPolicy::new(fingerprints.iter().map(ToString::to_string))
     };
     let token = admin_token(&args)?;
-    let store = SqliteStore::open(
+    let store = crate::store::open_file(
         &args.db,
         match args.sync {
             SyncArg::Full => Sync::Full,
@@ -217,7 +217,7 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         // Signatures must survive the XMPP server's re-serialisation (transport::xmpp::stable).
         payload_codec = Arc::new(crate::vtn::xmpp::ServerFormCodec(payload_codec));
     }
-    let mut builder = Vtn::builder(Arc::new(store))
+    let mut builder = Vtn::builder(store)
         .config(config)
         .policy(Arc::new(policy))
         .codec(payload_codec)
