@@ -87,8 +87,8 @@ pub(super) async fn deploy(
     hooks: Hooks,
 ) -> Result<Deployment, String> {
     let fps: Vec<_> = ids.vens.iter().map(|v| v.fingerprint).collect();
-    let store =
-        crate::store::open_file(db, SyncMode::Normal).map_err(|e| format!("{}: {e}", db.display()))?;
+    let store = crate::store::open_file(db, SyncMode::Normal)
+        .map_err(|e| format!("{}: {e}", db.display()))?;
     let signer = Signer::from_pem(&read(&ids.vtn.cert)?, &read(&ids.vtn.key)?)
         .map_err(|e| format!("VTN certificate: {e}"))?;
     let mut seed = [0u8; 8];

@@ -147,18 +147,20 @@ pub fn translate(xsd: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// The compiled regular expression of pattern `i` (compiled once, on first use).
+/// The compiled regular expression of pattern `i`, compiled when that pattern is first
+/// needed, not with the others: XSD's `\w` alone (Unicode classes) compiles into a large
+/// automaton, and a VEN whose messages never use it should not carry it (idle memory, issue 5).
 pub fn get(i: u16) -> Option<&'static Regex> {
-    static COMPILED: OnceLock<Vec<Option<Regex>>> = OnceLock::new();
+    static COMPILED: OnceLock<Vec<OnceLock<Option<Regex>>>> = OnceLock::new();
+    let i = usize::from(i);
     COMPILED
+        .get_or_init(|| PATTERNS.iter().map(|_| OnceLock::new()).collect())
+        .get(i)?
         .get_or_init(|| {
-            PATTERNS
-                .iter()
-                .map(|p| translate(p).ok().and_then(|t| Regex::new(&t).ok()))
-                .collect()
+            let p = PATTERNS.get(i)?;
+            Regex::new(&translate(p).ok()?).ok()
         })
-        .get(usize::from(i))
-        .and_then(Option::as_ref)
+        .as_ref()
 }
 
 #[cfg(test)]
