@@ -39,6 +39,9 @@ fn config() -> Config {
         // Our own recursive-descent decoders instead of xsd-parser's quick-xml deserializer
         // state machines (see decoder.rs and codegen/README.md).
         .with_render_step(super::decoder::DecodeRenderStep)
+        .with_render_step(super::encoder::EncodeRenderStep {
+            serialize_bytes: false,
+        })
 }
 
 /// Interpreter configuration.
