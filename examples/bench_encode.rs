@@ -102,9 +102,5 @@ fn main() {
         next = (next + 1) % wire.len();
         oadr::wire::to_xml(&wire[next]).map_or(0, |x| x.len())
     });
-    measure("oadr-to-xml-legacy", &mut |_| {
-        next = (next + 1) % wire.len();
-        oadr::wire::codec::to_xml_legacy(&wire[next]).map_or(0, |x| x.len())
-    });
     eprintln!("({sink})");
 }

@@ -26,13 +26,10 @@ use xsd_parser::pipeline::renderer::{
     Context, QuickXmlSerializeRenderStep, RenderStep, RenderStepType,
 };
 
-/// Renders the encoders (see the module docs).
+/// Renders the encoders (see the module docs), and the `SerializeBytes` impls of simple
+/// types from xsd-parser's serializer step (the only part of it still generated).
 #[derive(Debug, Clone, Copy)]
-pub struct EncodeRenderStep {
-    /// Also render the `SerializeBytes` impls of simple types (xsd-parser's own step, kept
-    /// for simple types only). Off while xsd-parser's complete serializer step runs too.
-    pub serialize_bytes: bool,
-}
+pub struct EncodeRenderStep;
 
 impl RenderStep for EncodeRenderStep {
     fn render_step_type(&self) -> RenderStepType {
@@ -55,7 +52,7 @@ impl RenderStep for EncodeRenderStep {
             DataTypeVariant::Simple(x) => Some(simple(x)),
             DataTypeVariant::Complex(x) => Some(complex(x)),
         };
-        if self.serialize_bytes && !matches!(&ctx.data.variant, DataTypeVariant::Complex(_)) {
+        if !matches!(&ctx.data.variant, DataTypeVariant::Complex(_)) {
             // The `SerializeBytes` impls of simple types: the model's conversions use them,
             // and enumerations are encoded through them (a borrowed `&'static str`).
             QuickXmlSerializeRenderStep {
