@@ -8,7 +8,22 @@
 
 mod support;
 
-use oadr::wire::{from_xml, to_xml};
+use oadr::wire::generated::oadr::OadrDistributeEvent;
+use oadr::wire::generated::xcal::DateTimeType;
+use oadr::wire::{from_xml, to_xml, OadrPayload, SignedObjectPayload};
+
+/// The every-target-kind oadrDistributeEvent fixture, decoded, with `edit` applied to its
+/// payload.
+fn distribute_event(edit: impl FnOnce(&mut OadrDistributeEvent)) -> OadrPayload {
+    let p = support::root()
+        .join("tests/fixtures/valid/oadrDistributeEvent--hand-three-events-every-target-kind.xml");
+    let mut payload = from_xml(&std::fs::read(p).expect("fixture")).expect("decode");
+    match &mut payload.oadr_signed_object.content {
+        SignedObjectPayload::OadrDistributeEvent(event) => edit(event),
+        _ => panic!("not an oadrDistributeEvent"),
+    }
+    payload
+}
 
 /// Why the send path (`wire::encode`, `model::encode`) still validates its own output in
 /// release builds: the typed structs do not make invalid values unrepresentable. Facet
@@ -17,20 +32,13 @@ use oadr::wire::{from_xml, to_xml};
 /// validation of the bytes stops it.
 #[test]
 fn the_typed_structs_do_not_guarantee_schema_validity() {
-    use oadr::wire::generated::xcal::DateTimeType;
-    use oadr::wire::SignedObjectPayload;
-    let p = support::root()
-        .join("tests/fixtures/valid/oadrDistributeEvent--hand-three-events-every-target-kind.xml");
-    let mut payload = from_xml(&std::fs::read(p).expect("fixture")).expect("decode");
-    let SignedObjectPayload::OadrDistributeEvent(event) = &mut payload.oadr_signed_object.content
-    else {
-        panic!("not an oadrDistributeEvent");
-    };
-    event.oadr_event[0]
-        .ei_event
-        .event_descriptor
-        .created_date_time =
-        DateTimeType::new("yesterday".to_owned()).expect("new does not check the pattern");
+    let payload = distribute_event(|event| {
+        event.oadr_event[0]
+            .ei_event
+            .event_descriptor
+            .created_date_time =
+            DateTimeType::new("yesterday".to_owned()).expect("new does not check the pattern");
+    });
     let bytes = to_xml(&payload).expect("the encoder writes what it is given");
     let errors = oadr::wire::validate(&bytes, &oadr::wire::Limits::default())
         .expect_err("the output breaks the xcal dateTime pattern");
@@ -44,15 +52,7 @@ fn the_typed_structs_do_not_guarantee_schema_validity() {
 /// Characters XML 1.0 cannot carry are refused with the element path, not written.
 #[test]
 fn characters_xml_cannot_carry_are_refused_with_their_path() {
-    use oadr::wire::SignedObjectPayload;
-    let p = support::root()
-        .join("tests/fixtures/valid/oadrDistributeEvent--hand-three-events-every-target-kind.xml");
-    let mut payload = from_xml(&std::fs::read(p).expect("fixture")).expect("decode");
-    let SignedObjectPayload::OadrDistributeEvent(event) = &mut payload.oadr_signed_object.content
-    else {
-        panic!("not an oadrDistributeEvent");
-    };
-    event.vtn_id = "vtn\u{0}1".to_owned();
+    let payload = distribute_event(|event| event.vtn_id = "vtn\u{0}1".to_owned());
     let err = to_xml(&payload).expect_err("U+0000 is not an XML character");
     let text = err.to_string();
     assert!(text.contains("U+0000"), "{text}");
@@ -62,23 +62,20 @@ fn characters_xml_cannot_carry_are_refused_with_their_path() {
     );
 }
 
-/// Markup characters in text and attribute values are escaped; line breaks and tabs in
-/// attribute values survive as character references.
+/// Markup characters in text and attribute values are escaped; carriage returns, line breaks
+/// and tabs in attribute values survive as character references.
 #[test]
 fn text_and_attribute_values_are_escaped() {
-    use oadr::wire::SignedObjectPayload;
-    let p = support::root()
-        .join("tests/fixtures/valid/oadrDistributeEvent--hand-three-events-every-target-kind.xml");
-    let mut payload = from_xml(&std::fs::read(p).expect("fixture")).expect("decode");
-    let SignedObjectPayload::OadrDistributeEvent(event) = &mut payload.oadr_signed_object.content
-    else {
-        panic!("not an oadrDistributeEvent");
-    };
-    event.vtn_id = "a<b>&\"c\"\r\n]]>".to_owned();
+    let mut payload = distribute_event(|event| event.vtn_id = "a<b>&\"c\"\r\n]]>".to_owned());
+    payload.oadr_signed_object.id = Some("x\t\"<&\n\r".to_owned());
     let bytes = to_xml(&payload).expect("encode");
     let text = String::from_utf8(bytes.clone()).expect("UTF-8");
     assert!(
         text.contains("<ei:vtnID>a&lt;b&gt;&amp;\"c\"&#13;\n]]&gt;</ei:vtnID>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("oadr:Id=\"x&#9;&quot;&lt;&amp;&#10;&#13;\""),
         "{text}"
     );
     assert_eq!(from_xml(&bytes).expect("decode"), payload);
