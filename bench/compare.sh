@@ -30,7 +30,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "== building (release)" >&2
 cargo build --release --quiet --bin oadr --example bench_decode --example bench_encode --example vtn_load
-cargo bench --no-run --quiet --bench sign 2>/dev/null
+cargo bench --no-run --quiet $(pkg-config --exists openssl 2>/dev/null && echo --features openssl) --bench sign 2>/dev/null
 
 echo "== decode + validate" >&2
 bench/decode.sh > "$tmp/decode.txt"

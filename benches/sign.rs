@@ -9,10 +9,13 @@
 //!   ReplayProtect checked (timestamp window and nonce cache), as a VTN does it: one Verifier
 //!   for a batch of distinct signed messages (fresh nonces) from the same signer.
 //! - `parts/*`: the pieces, to see where the time goes.
+//!
+//! Every group runs once per crypto backend of the build (`sign/rsa/ring`,
+//! `sign/rsa/openssl` with `--features openssl`).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use oadr::sign::c14n::{self, Method};
-use oadr::sign::{Signer, Trust, Verifier, VerifyOptions};
+use oadr::sign::{Backend, Signer, Trust, Verifier, VerifyOptions};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -41,90 +44,105 @@ const MESSAGES: [(&str, &str); 2] = [
 
 fn bench(c: &mut Criterion) {
     for key in ["rsa", "ecdsa"] {
-        let signer = Signer::from_pem(
-            &read(&format!("tests/fixtures/certs/vtn-{key}.crt")),
-            &read(&format!("tests/fixtures/certs/vtn-{key}.key")),
-        )
-        .expect("signer");
-        let options = VerifyOptions::new(Trust::Fingerprints(vec![signer
-            .certificate()
-            .fingerprint()]));
-        for (name, path) in MESSAGES {
-            let payload = read(path);
-            let batch: Vec<Vec<u8>> = (0..VERIFY_BATCH)
-                .map(|_| signer.sign(&payload).expect("sign"))
-                .collect();
-            let signed = batch[0].clone();
-            let now = chrono::Utc::now();
+        for &backend in Backend::available() {
+            bench_backend(c, key, backend);
+        }
+    }
+}
 
-            let mut g = c.benchmark_group(format!("sign/{key}"));
-            g.throughput(Throughput::Elements(1));
-            g.bench_function(name, |b| {
-                b.iter(|| signer.sign(black_box(&payload)).expect("sign"))
+fn bench_backend(c: &mut Criterion, key: &str, backend: Backend) {
+    let be = backend.name();
+    let signer = Signer::from_pem_with(
+        &read(&format!("tests/fixtures/certs/vtn-{key}.crt")),
+        &read(&format!("tests/fixtures/certs/vtn-{key}.key")),
+        backend,
+    )
+    .expect("signer");
+    let mut options = VerifyOptions::new(Trust::Fingerprints(vec![signer
+        .certificate()
+        .fingerprint()]));
+    options.backend = backend;
+    for (name, path) in MESSAGES {
+        let payload = read(path);
+        let batch: Vec<Vec<u8>> = (0..VERIFY_BATCH)
+            .map(|_| signer.sign(&payload).expect("sign"))
+            .collect();
+        let signed = batch[0].clone();
+        let now = chrono::Utc::now();
+
+        let mut g = c.benchmark_group(format!("sign/{key}/{be}"));
+        g.throughput(Throughput::Elements(1));
+        g.bench_function(name, |b| {
+            b.iter(|| signer.sign(black_box(&payload)).expect("sign"))
+        });
+        g.finish();
+
+        let mut g = c.benchmark_group(format!("verify/{key}/{be}"));
+        g.throughput(Throughput::Elements(1));
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                let mut left = iters;
+                while left > 0 {
+                    let n = usize::try_from(left)
+                        .unwrap_or(VERIFY_BATCH)
+                        .min(VERIFY_BATCH);
+                    let verifier = Verifier::new(options.clone());
+                    let start = Instant::now();
+                    for m in &batch[..n] {
+                        black_box(verifier.verify(black_box(m), now).expect("verify"));
+                    }
+                    total += start.elapsed();
+                    left -= n as u64;
+                }
+                total
+            })
+        });
+        g.finish();
+
+        if name == "distribute_event" {
+            // The crypto provider alone over a SignedInfo-sized message, as the verifier calls
+            // it (ring parses the key per call; OpenSSL's key is prepared once per
+            // certificate). The rest of `verify/*` is ours: parsing, structure checks, c14n,
+            // digests, certificate.
+            let cert = signer.certificate().clone();
+            let private = oadr::sign::SigningKey::from_pem_with(
+                &read(&format!("tests/fixtures/certs/vtn-{key}.key")),
+                backend,
+            )
+            .expect("key");
+            let message = vec![b'x'; 900];
+            let sig = private.sign(&message).expect("sign");
+            let mut g = c.benchmark_group("parts");
+            g.bench_function(format!("crypto_verify/{key}/{be}"), |b| {
+                b.iter(|| {
+                    cert.verify_with(
+                        backend,
+                        private.method(),
+                        black_box(&message),
+                        black_box(&sig),
+                    )
+                    .expect("verify")
+                })
+            });
+            g.bench_function(format!("crypto_sign/{key}/{be}"), |b| {
+                b.iter(|| private.sign(black_box(&message)).expect("sign"))
             });
             g.finish();
-
-            let mut g = c.benchmark_group(format!("verify/{key}"));
-            g.throughput(Throughput::Elements(1));
-            g.bench_function(name, |b| {
-                b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    let mut left = iters;
-                    while left > 0 {
-                        let n = usize::try_from(left)
-                            .unwrap_or(VERIFY_BATCH)
-                            .min(VERIFY_BATCH);
-                        let verifier = Verifier::new(options.clone());
-                        let start = Instant::now();
-                        for m in &batch[..n] {
-                            black_box(verifier.verify(black_box(m), now).expect("verify"));
-                        }
-                        total += start.elapsed();
-                        left -= n as u64;
-                    }
-                    total
+        }
+        if key == "rsa" && backend == Backend::default() {
+            let text = std::str::from_utf8(&signed).expect("utf-8");
+            let mut g = c.benchmark_group("parts");
+            g.bench_function(format!("parse/{name}"), |b| {
+                b.iter(|| roxmltree::Document::parse(black_box(text)).expect("parse"))
+            });
+            g.bench_function(format!("c14n_exclusive_signed_object/{name}"), |b| {
+                b.iter(|| {
+                    c14n::canonicalize_id(black_box(text), "oadrSignedObject", &Method::exclusive())
+                        .expect("c14n")
                 })
             });
             g.finish();
-
-            if name == "distribute_event" {
-                // The crypto provider alone: ring's public-key operation (key parsing included,
-                // as ring does it per call) over a SignedInfo-sized message. The rest of
-                // `verify/*` is ours: parsing, structure checks, c14n, digests, certificate.
-                let cert = signer.certificate().clone();
-                let private = oadr::sign::SigningKey::from_pem(&read(&format!(
-                    "tests/fixtures/certs/vtn-{key}.key"
-                )))
-                .expect("key");
-                let message = vec![b'x'; 900];
-                let sig = private.sign(&message).expect("sign");
-                let mut g = c.benchmark_group("parts");
-                g.bench_function(format!("crypto_verify/{key}"), |b| {
-                    b.iter(|| {
-                        cert.verify(private.method(), black_box(&message), black_box(&sig))
-                            .expect("verify")
-                    })
-                });
-                g.finish();
-            }
-            if key == "rsa" {
-                let text = std::str::from_utf8(&signed).expect("utf-8");
-                let mut g = c.benchmark_group("parts");
-                g.bench_function(format!("parse/{name}"), |b| {
-                    b.iter(|| roxmltree::Document::parse(black_box(text)).expect("parse"))
-                });
-                g.bench_function(format!("c14n_exclusive_signed_object/{name}"), |b| {
-                    b.iter(|| {
-                        c14n::canonicalize_id(
-                            black_box(text),
-                            "oadrSignedObject",
-                            &Method::exclusive(),
-                        )
-                        .expect("c14n")
-                    })
-                });
-                g.finish();
-            }
         }
     }
 }

@@ -15,5 +15,6 @@ export OADR_REQUIRE_ORACLES=1
 cargo build --workspace --examples
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc
-# The `openssl` feature: the spec's TLS 1.2 CBC suites on both sides.
-cargo test --features openssl --test tls_openssl "$@"
+# The `openssl` feature: the spec's TLS 1.2 CBC suites on both sides, and the OpenSSL XML-DSig
+# backend (sign/verify across backends, the attack corpus, OpenLEADR and xmlsec1 interop).
+cargo test --features openssl --test tls_openssl --test sign_backends --test sign_attacks --test sign_interop "$@"

@@ -9,18 +9,31 @@ use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::CertificateDer;
 
 use super::algorithms::SignatureMethod;
+use super::backend::Backend;
 use super::der::{certificate_public_key, KeyAlgorithm};
 use super::error::Error;
 
 /// An X.509 certificate (DER) whose public key is RSA or EC P-256.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Certificate {
     der: Vec<u8>,
     algorithm: KeyAlgorithm,
     key: std::ops::Range<usize>,
     /// Computed once: trust checks and every verified message ask for it.
     fingerprint: Fingerprint,
+    /// The OpenSSL public key, prepared on first use and shared by the clones (a verifier's
+    /// certificate cache hands out clones, so a peer's key is prepared once).
+    #[cfg(feature = "openssl")]
+    openssl: std::sync::Arc<std::sync::OnceLock<Result<super::ossl::PublicKey, String>>>,
 }
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for Certificate {}
 
 impl fmt::Debug for Certificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -41,6 +54,8 @@ impl Certificate {
             algorithm,
             key,
             fingerprint,
+            #[cfg(feature = "openssl")]
+            openssl: Default::default(),
         })
     }
 
@@ -97,9 +112,21 @@ impl Certificate {
         self.algorithm == KeyAlgorithm::Rsa
     }
 
-    /// Check `sig` over `message` with this certificate's key. XML-DSig ECDSA values are raw
-    /// r||s.
+    /// Check `sig` over `message` with this certificate's key, with the default [`Backend`].
+    /// XML-DSig ECDSA values are raw r||s.
     pub fn verify(&self, method: SignatureMethod, message: &[u8], sig: &[u8]) -> Result<(), Error> {
+        self.verify_with(Backend::default(), method, message, sig)
+    }
+
+    /// Like [`verify`](Self::verify), with the given backend. OpenSSL serves the SHA-256
+    /// methods; SHA-1 (when allowed) always goes through ring.
+    pub fn verify_with(
+        &self,
+        backend: Backend,
+        method: SignatureMethod,
+        message: &[u8],
+        sig: &[u8],
+    ) -> Result<(), Error> {
         let alg: &dyn signature::VerificationAlgorithm = match (method, self.algorithm) {
             (SignatureMethod::RsaSha256, KeyAlgorithm::Rsa) => {
                 &signature::RSA_PKCS1_2048_8192_SHA256
@@ -123,6 +150,25 @@ impl Certificate {
                 })
             }
         };
+        #[cfg(feature = "openssl")]
+        if backend == Backend::OpenSsl
+            && matches!(
+                method,
+                SignatureMethod::RsaSha256 | SignatureMethod::EcdsaP256Sha256
+            )
+        {
+            let prepared = self
+                .openssl
+                .get_or_init(|| super::ossl::PublicKey::from_certificate(&self.der));
+            return match prepared {
+                Ok(key) => key.verify(method, message, sig),
+                Err(reason) => Err(Error::Certificate {
+                    path: "/oadrPayload/Signature/KeyInfo/X509Data/X509Certificate".into(),
+                    reason: reason.clone(),
+                }),
+            };
+        }
+        let _ = backend;
         signature::UnparsedPublicKey::new(alg, self.public_key())
             .verify(message, sig)
             .map_err(|_| Error::BadSignatureValue)

@@ -1,4 +1,4 @@
-//! Private keys for signing (ring): RSA from PKCS#8 or PKCS#1, EC P-256 from PKCS#8 or SEC1.
+//! Private keys for signing (ring, or OpenSSL: see [`Backend`]): RSA from PKCS#8 or PKCS#1, EC P-256 from PKCS#8 or SEC1.
 //!
 //! # Why ring
 //! Measured with `bench/crypto-compare` (run by `bench/sign.sh`; same keys, same machine, same
@@ -25,6 +25,7 @@ use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::PrivateKeyDer;
 
 use super::algorithms::SignatureMethod;
+use super::backend::Backend;
 use super::cert::Certificate;
 use super::der::sec1_p256_to_pkcs8;
 use super::error::Error;
@@ -32,6 +33,8 @@ use super::error::Error;
 enum Inner {
     Rsa(signature::RsaKeyPair),
     Ecdsa(signature::EcdsaKeyPair),
+    #[cfg(feature = "openssl")]
+    OpenSsl(super::ossl::PrivateKey),
 }
 
 /// A private key that signs XML-DSig SignedInfo.
@@ -42,10 +45,12 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self.inner {
-            Inner::Rsa(_) => "SigningKey(RSA)",
-            Inner::Ecdsa(_) => "SigningKey(ECDSA P-256)",
-        })
+        match &self.inner {
+            Inner::Rsa(_) => f.write_str("SigningKey(RSA, ring)"),
+            Inner::Ecdsa(_) => f.write_str("SigningKey(ECDSA P-256, ring)"),
+            #[cfg(feature = "openssl")]
+            Inner::OpenSsl(k) => write!(f, "SigningKey({}, OpenSSL)", k.method().uri()),
+        }
     }
 }
 
@@ -58,9 +63,21 @@ fn key_err(reason: impl Into<String>) -> Error {
 impl SigningKey {
     /// Load an unencrypted PEM private key: `PRIVATE KEY` (PKCS#8, RSA or EC P-256),
     /// `RSA PRIVATE KEY` (PKCS#1) or `EC PRIVATE KEY` (SEC1, P-256).
+    /// With the default [`Backend`].
     pub fn from_pem(pem: &[u8]) -> Result<Self, Error> {
+        Self::from_pem_with(pem, Backend::default())
+    }
+
+    /// Like [`from_pem`](Self::from_pem), with the given backend.
+    pub fn from_pem_with(pem: &[u8], backend: Backend) -> Result<Self, Error> {
         let der = PrivateKeyDer::from_pem_slice(pem).map_err(|e| key_err(format!("PEM: {e}")))?;
         let rng = SystemRandom::new();
+        #[cfg(feature = "openssl")]
+        if backend == Backend::OpenSsl {
+            let inner = Inner::OpenSsl(super::ossl::PrivateKey::from_der(&der).map_err(key_err)?);
+            return Ok(SigningKey { inner, rng });
+        }
+        let _ = backend;
         let inner = match der {
             PrivateKeyDer::Pkcs1(k) => Inner::Rsa(
                 signature::RsaKeyPair::from_der(k.secret_pkcs1_der())
@@ -98,9 +115,11 @@ impl SigningKey {
 
     /// The signature method this key produces.
     pub fn method(&self) -> SignatureMethod {
-        match self.inner {
+        match &self.inner {
             Inner::Rsa(_) => SignatureMethod::RsaSha256,
             Inner::Ecdsa(_) => SignatureMethod::EcdsaP256Sha256,
+            #[cfg(feature = "openssl")]
+            Inner::OpenSsl(k) => k.method(),
         }
     }
 
@@ -109,6 +128,8 @@ impl SigningKey {
         let public = match &self.inner {
             Inner::Rsa(k) => k.public_key().as_ref(),
             Inner::Ecdsa(k) => k.public_key().as_ref(),
+            #[cfg(feature = "openssl")]
+            Inner::OpenSsl(k) => return k.matches(cert.der()),
         };
         public == cert.public_key()
     }
@@ -126,6 +147,8 @@ impl SigningKey {
                 Ok(sig)
             }
             Inner::Ecdsa(k) => Ok(k.sign(&self.rng, message).map_err(fail)?.as_ref().to_vec()),
+            #[cfg(feature = "openssl")]
+            Inner::OpenSsl(k) => k.sign(message),
         }
     }
 

@@ -23,24 +23,32 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Modules: [`c14n`] (canonicalization), [`algorithms`], [`cert`] (certificates and
+//! Modules: [`c14n`] (canonicalization), [`algorithms`], [`backend`] (ring or OpenSSL), [`cert`] (certificates and
 //! fingerprints), [`keys`] (private keys, crypto choice), [`signer`], [`verify`],
 //! [`replay`] (window and nonce cache), [`trust`], [`error`].
 
 pub mod algorithms;
+pub mod backend;
 pub mod c14n;
 pub mod cert;
 mod cert_cache;
 mod der;
 mod dom;
 pub mod error;
+mod fast_verify;
 pub mod keys;
+mod lex;
+#[cfg(feature = "openssl")]
+mod ossl;
+mod outline;
 pub mod replay;
 pub mod signer;
+mod stream_c14n;
 pub mod trust;
 pub mod verify;
 
 pub use algorithms::AlgorithmPolicy;
+pub use backend::Backend;
 pub use cert::{Certificate, Fingerprint};
 pub use dom::{DSP_NS, DS_NS, OADR_NS};
 pub use error::Error;

@@ -8,11 +8,15 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use roxmltree::Node;
 
 use super::algorithms::SHA256_URI;
+use super::backend::Backend;
 use super::c14n::{self, Algorithm, Method};
 use super::cert::Certificate;
 use super::dom::{self, DSP_NS, DS_NS, OADR_NS};
 use super::error::Error;
 use super::keys::SigningKey;
+use super::lex::{Bail, Fast};
+use super::outline::Outline;
+use super::stream_c14n::write_element;
 
 /// Id of the signed object (the schema's comment and every implementation use it).
 pub const SIGNED_OBJECT_ID: &str = "oadrSignedObject";
@@ -28,6 +32,15 @@ pub struct Signer {
     cert: Certificate,
     chain: Vec<Certificate>,
     method: Method,
+    /// The `ds:X509Certificate` elements of KeyInfo, written once.
+    key_info_certificates: String,
+}
+
+fn key_info_certificates(cert: &Certificate, chain: &[Certificate]) -> String {
+    std::iter::once(cert)
+        .chain(chain)
+        .map(|c| format!("<ds:X509Certificate>{}</ds:X509Certificate>", c.to_base64()))
+        .collect()
 }
 
 impl Signer {
@@ -42,6 +55,7 @@ impl Signer {
             });
         }
         Ok(Signer {
+            key_info_certificates: key_info_certificates(&cert, &[]),
             key,
             cert,
             chain: Vec::new(),
@@ -49,10 +63,15 @@ impl Signer {
         })
     }
 
-    /// A signer from PEM files' contents.
+    /// A signer from PEM files' contents, with the default [`Backend`].
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
+        Self::from_pem_with(cert_pem, key_pem, Backend::default())
+    }
+
+    /// Like [`from_pem`](Self::from_pem), with the given backend.
+    pub fn from_pem_with(cert_pem: &[u8], key_pem: &[u8], backend: Backend) -> Result<Self, Error> {
         let cert = Certificate::from_pem(cert_pem).map_err(|reason| Error::Key { reason })?;
-        Self::new(cert, SigningKey::from_pem(key_pem)?)
+        Self::new(cert, SigningKey::from_pem_with(key_pem, backend)?)
     }
 
     /// Use this canonicalization (Exclusive C14N is the default; OpenLEADR emits inclusive).
@@ -68,6 +87,7 @@ impl Signer {
     /// receivers that trust a root CA.
     pub fn with_chain(mut self, intermediates: Vec<Certificate>) -> Self {
         self.chain = intermediates;
+        self.key_info_certificates = key_info_certificates(&self.cert, &self.chain);
         self
     }
 
@@ -80,12 +100,30 @@ impl Signer {
     pub fn sign(&self, payload: &[u8]) -> Result<Vec<u8>, Error> {
         let mut bytes = [0u8; 16];
         self.key.random(&mut bytes)?;
-        let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let nonce: String = bytes
+            .iter()
+            .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+            .map(char::from)
+            .collect();
         self.sign_with(payload, Utc::now(), &nonce)
     }
 
     /// Sign with a given ReplayProtect timestamp and nonce (tests, reproducible output).
     pub fn sign_with(
+        &self,
+        payload: &[u8],
+        timestamp: DateTime<Utc>,
+        nonce: &str,
+    ) -> Result<Vec<u8>, Error> {
+        if let Ok(signed) = self.sign_fast(payload, timestamp, nonce) {
+            return signed;
+        }
+        self.sign_complete(payload, timestamp, nonce)
+    }
+
+    /// [`sign_with`](Self::sign_with) by the complete path (a roxmltree document).
+    fn sign_complete(
         &self,
         payload: &[u8],
         timestamp: DateTime<Utc>,
@@ -120,36 +158,92 @@ impl Signer {
         let object_digest = sha256_b64(&canonical);
 
         let context = Context::of(root);
+        // Right after the start tag of oadrPayload: where its first child begins.
+        let at = root
+            .first_child()
+            .map(|n| n.range().start)
+            .ok_or_else(|| Error::structure("/oadrPayload", "empty"))?;
+        self.assemble(payload, at, &object_digest, timestamp, nonce, |fragment| {
+            context.canonical(fragment, &self.method)
+        })
+    }
+
+    /// The fast path of [`sign_with`](Self::sign_with) (Exclusive C14N, a payload already
+    /// carrying `Id="oadrSignedObject"`): the payload is outlined and its signed object
+    /// canonicalized from the text, without a tree. Anything else is a [`Bail`], and the
+    /// complete path runs (and reports errors with their element paths).
+    fn sign_fast(
+        &self,
+        payload: &[u8],
+        timestamp: DateTime<Utc>,
+        nonce: &str,
+    ) -> Fast<Result<Vec<u8>, Error>> {
+        if self.method != Method::exclusive() {
+            return Err(Bail);
+        }
+        let text = std::str::from_utf8(payload).map_err(|_| Bail)?;
+        let o = Outline::scan(text)?;
+        let root = 0;
+        let mut kids = o.children(root);
+        let (Some(signed), None) = (kids.next(), kids.next()) else {
+            return Err(Bail);
+        };
+        if !o.is(root, OADR_NS, "oadrPayload") || !o.is(signed, OADR_NS, "oadrSignedObject") {
+            return Err(Bail);
+        }
+        let reserved = [SIGNED_OBJECT_ID, SIGNATURE_ID, REPLAY_PROTECT_ID];
+        let first_id = o.ids.iter().find(|(_, e)| *e == signed).map(|(v, _)| *v);
+        if first_id != Some(SIGNED_OBJECT_ID)
+            || o.ids
+                .iter()
+                .any(|(v, e)| *e != signed && reserved.contains(v))
+        {
+            return Err(Bail);
+        }
+        let mut canonical = Vec::with_capacity(payload.len());
+        write_element(&o, signed, &self.method, &mut canonical)?;
+        let object_digest = sha256_b64(&canonical);
+        Ok(self.assemble(
+            payload,
+            o.get(root).head_end,
+            &object_digest,
+            timestamp,
+            nonce,
+            |fragment| Ok(exclusive_fragment(fragment)),
+        ))
+    }
+
+    /// The signature (SignedInfo over the signed object's digest and a fresh ReplayProtect
+    /// object, signed; KeyInfo), spliced into `payload` at `at`. `canonical` gives the
+    /// canonical form of a fragment of the signature in place.
+    fn assemble(
+        &self,
+        payload: &[u8],
+        at: usize,
+        object_digest: &str,
+        timestamp: DateTime<Utc>,
+        nonce: &str,
+        canonical: impl Fn(&str) -> Result<Vec<u8>, Error>,
+    ) -> Result<Vec<u8>, Error> {
         let object = replay_protect_object(timestamp, nonce);
-        let replay_digest = sha256_b64(&context.canonical(&object, &self.method)?);
+        let replay_digest = sha256_b64(&canonical(&object)?);
 
         let alg = self.method.uri();
         let signed_info = format!(
             "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{alg}\"></ds:CanonicalizationMethod>\
              <ds:SignatureMethod Algorithm=\"{}\"></ds:SignatureMethod>{}{}</ds:SignedInfo>",
             self.key.method().uri(),
-            reference(SIGNED_OBJECT_ID, alg, &object_digest),
+            reference(SIGNED_OBJECT_ID, alg, object_digest),
             reference(REPLAY_PROTECT_ID, alg, &replay_digest),
         );
-        let signature_value = self
-            .key
-            .sign(&context.canonical(&signed_info, &self.method)?)?;
+        let signature_value = self.key.sign(&canonical(&signed_info)?)?;
         let signature = format!(
             "<ds:Signature xmlns:ds=\"{DS_NS}\" Id=\"{SIGNATURE_ID}\">{signed_info}\
              <ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo><ds:X509Data>\
-             <ds:X509Certificate>{}</ds:X509Certificate>{}</ds:X509Data></ds:KeyInfo>{object}</ds:Signature>",
+             {}</ds:X509Data></ds:KeyInfo>{object}</ds:Signature>",
             base64::engine::general_purpose::STANDARD.encode(signature_value),
-            self.cert.to_base64(),
-            self.chain
-                .iter()
-                .map(|c| format!("<ds:X509Certificate>{}</ds:X509Certificate>", c.to_base64()))
-                .collect::<String>(),
+            self.key_info_certificates,
         );
-        // Right after the start tag of oadrPayload: where its first child begins.
-        let at = root
-            .first_child()
-            .map(|n| n.range().start)
-            .ok_or_else(|| Error::structure("/oadrPayload", "empty"))?;
         let mut out = Vec::with_capacity(payload.len() + signature.len());
         out.extend_from_slice(&payload[..at]);
         out.extend_from_slice(signature.as_bytes());
@@ -278,17 +372,8 @@ impl Context {
 
     /// Canonical form of `fragment` as a child of our `ds:Signature` inside `oadrPayload`.
     fn canonical(&self, fragment: &str, method: &Method) -> Result<Vec<u8>, Error> {
-        if method.algorithm == Algorithm::Exclusive && method.inclusive_prefixes.is_empty() {
-            // Our fragments are written in canonical form (explicit end tags, sorted attributes,
-            // c14n text escaping, only `ds:` names plus `dsp:` declared where used): exclusive
-            // c14n only adds the `ds` declaration to the apex. Checked against the parsed path
-            // in the tests below.
-            let end = fragment.find([' ', '>']).unwrap_or(fragment.len());
-            let mut out = Vec::with_capacity(fragment.len() + DS_NS.len() + 12);
-            out.extend_from_slice(&fragment.as_bytes()[..end]);
-            out.extend_from_slice(format!(" xmlns:ds=\"{DS_NS}\"").as_bytes());
-            out.extend_from_slice(&fragment.as_bytes()[end..]);
-            return Ok(out);
+        if *method == Method::exclusive() {
+            return Ok(exclusive_fragment(fragment));
         }
         self.parsed_canonical(fragment, method)
     }
@@ -312,9 +397,47 @@ impl Context {
 
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// Exclusive c14n (no prefix list) of a fragment of our signature. Our fragments are written
+/// in canonical form (explicit end tags, sorted attributes, c14n text escaping, only `ds:`
+/// names plus `dsp:` declared where used): exclusive c14n only adds the `ds` declaration to
+/// the apex. Checked against the parsed path in the tests below.
+fn exclusive_fragment(fragment: &str) -> Vec<u8> {
+    let end = fragment.find([' ', '>']).unwrap_or(fragment.len());
+    let mut out = Vec::with_capacity(fragment.len() + DS_NS.len() + 12);
+    out.extend_from_slice(&fragment.as_bytes()[..end]);
+    out.extend_from_slice(b" xmlns:ds=\"");
+    out.extend_from_slice(DS_NS.as_bytes());
+    out.push(b'"');
+    out.extend_from_slice(&fragment.as_bytes()[end..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_path_signs_the_same_bytes_as_the_complete_path() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let read = |rel: &str| std::fs::read(root.join(rel)).expect(rel);
+        // RSA PKCS#1 v1.5 is deterministic: both paths must give identical output.
+        let signer = Signer::from_pem(&read("certs/vtn-rsa.crt"), &read("certs/vtn-rsa.key"))
+            .expect("signer");
+        let ts = DateTime::from_timestamp(1_800_000_000, 0).expect("ts");
+        let mut fast_taken = 0;
+        for entry in std::fs::read_dir(root.join("valid")).expect("valid") {
+            let payload = std::fs::read(entry.expect("entry").path()).expect("read");
+            let Ok(complete) = signer.sign_complete(&payload, ts, "n1") else {
+                continue;
+            };
+            if let Ok(Ok(fast)) = signer.sign_fast(&payload, ts, "n1") {
+                assert_eq!(String::from_utf8(fast), String::from_utf8(complete.clone()));
+                fast_taken += 1;
+            }
+            assert_eq!(signer.sign_with(&payload, ts, "n1").ok(), Some(complete));
+        }
+        assert!(fast_taken > 20, "fast path taken {fast_taken} times");
+    }
 
     #[test]
     fn exclusive_fast_path_equals_parsed_canonicalization() {

@@ -22,11 +22,14 @@ use chrono::{DateTime, Utc};
 use roxmltree::Node;
 
 use super::algorithms::{AlgorithmPolicy, Digest, SignatureMethod};
+use super::backend::Backend;
 use super::c14n::{self, Method};
 use super::cert::{Certificate, Fingerprint};
 use super::cert_cache::CertificateCache;
 use super::dom::{self, DSP_NS, DS_NS, OADR_NS};
 use super::error::Error;
+use super::fast_verify;
+use super::lex::Bail;
 use super::replay::{NonceCache, ReplayWindow, DEFAULT_NONCE_CAPACITY, MAX_NONCE_LEN};
 use super::trust::Trust;
 
@@ -55,6 +58,8 @@ pub struct VerifyOptions {
     pub require_signature: bool,
     /// Capacity of the nonce cache.
     pub nonce_capacity: usize,
+    /// Crypto backend for the signature value (default: [`Backend::default`]).
+    pub backend: Backend,
 }
 
 impl VerifyOptions {
@@ -66,6 +71,7 @@ impl VerifyOptions {
             algorithms: AlgorithmPolicy::default(),
             require_signature: true,
             nonce_capacity: DEFAULT_NONCE_CAPACITY,
+            backend: Backend::default(),
         }
     }
 }
@@ -106,9 +112,40 @@ impl Verifier {
     }
 
     /// Verify `bytes` at time `now`. `Ok(None)`: unsigned, and signatures are not required.
+    ///
+    /// A fast path (an outline of the text and streamed canonicalization, no tree) handles
+    /// the messages it recognises as valid; every other message, and every refusal, goes
+    /// through the complete path on a roxmltree document, which makes the decision and names
+    /// the element path of the error.
     pub fn verify(&self, bytes: &[u8], now: DateTime<Utc>) -> Result<Option<Verified>, Error> {
+        let fast = std::str::from_utf8(bytes)
+            .map_err(|_| Bail)
+            .and_then(|text| fast_verify::check(text, &self.options, &self.certificates, now));
+        match fast {
+            Ok(checked) => self.remember(checked, now),
+            Err(Bail) => self.verify_complete(bytes, now),
+        }
+    }
+
+    /// [`verify`](Self::verify) by the complete path only (tests and fuzzing compare the two).
+    #[doc(hidden)]
+    pub fn verify_complete(
+        &self,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Verified>, Error> {
         let doc = dom::parse_strict(bytes)?;
-        let Some(checked) = check(&doc, &self.options, &self.certificates, now)? else {
+        let checked = check(&doc, &self.options, &self.certificates, now)?;
+        self.remember(checked, now)
+    }
+
+    /// The ReplayProtect checks of a message whose signature is valid.
+    fn remember(
+        &self,
+        checked: Option<Checked>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Verified>, Error> {
+        let Some(checked) = checked else {
             return Ok(None);
         };
         if let Replay::Check(window) = self.options.replay {
@@ -126,10 +163,11 @@ impl Verifier {
     }
 }
 
-struct Checked {
-    verified: Verified,
-    timestamp: DateTime<Utc>,
-    timestamp_text: String,
+/// A message whose structure, trust, signature and digests are valid.
+pub(super) struct Checked {
+    pub(super) verified: Verified,
+    pub(super) timestamp: DateTime<Utc>,
+    pub(super) timestamp_text: String,
 }
 
 fn check(
@@ -206,7 +244,7 @@ fn check(
     let sig_value = base64_text(parts.signature_value)?;
     let mut canonical = Vec::with_capacity(2048);
     c14n::write_subtree(parts.signed_info, &info.c14n, &mut canonical);
-    signer.verify(info.method, &canonical, &sig_value)?;
+    signer.verify_with(options.backend, info.method, &canonical, &sig_value)?;
     for (r, target, is_signed_object) in plan {
         canonical.clear();
         c14n::write_subtree(target, &r.c14n, &mut canonical);

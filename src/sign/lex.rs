@@ -1,0 +1,366 @@
+//! A strict XML 1.0 tokenizer for the fast paths of signing and verifying ([`super::outline`],
+//! [`super::stream_c14n`]): start and end tags, text, CDATA, comments, processing
+//! instructions, over the received text, without building a tree.
+//!
+//! It accepts a subset of well-formed XML and says [`Bail`] for everything else: anything it
+//! does not recognise is handed to the complete path (roxmltree), which either accepts it or
+//! produces the precise error. Names must be ASCII (`[A-Za-z_][A-Za-z0-9._-]*`, at most one
+//! `:`), there is no DTD, the only references are the five predefined entities and character
+//! references to XML characters, no control characters, no `U+FFFE`/`U+FFFF`.
+
+/// "Not for the fast path": the input is malformed or outside the accepted subset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bail;
+
+/// Result of the fast paths.
+pub(crate) type Fast<T> = Result<T, Bail>;
+
+/// One token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Token<'a> {
+    /// A start tag (or an empty-element tag when `empty`): its qualified name and the raw
+    /// attribute region (after the name, before `>` or `/>`).
+    Start {
+        name: &'a str,
+        attrs: &'a str,
+        empty: bool,
+    },
+    /// An end tag.
+    End { name: &'a str },
+    /// Character data as written (may hold references and line ends to normalize).
+    Text(&'a str),
+    /// The content of a CDATA section.
+    CData(&'a str),
+    /// The content of a comment.
+    Comment(&'a str),
+    /// A processing instruction: target and value (after the separating whitespace).
+    Pi { target: &'a str, value: &'a str },
+}
+
+/// Tokens of `text` from byte `pos`, each with its start offset; the XML declaration is
+/// checked and skipped when `pos` is 0.
+pub(crate) struct Lexer<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Lexer<'a> {
+    pub(crate) fn new(text: &'a str, pos: usize) -> Self {
+        Lexer { text, pos }
+    }
+
+    /// Check the input as a whole: no control characters (other than tab, LF, CR), no
+    /// `U+FFFE`/`U+FFFF`, no byte order mark, then skip the XML declaration.
+    pub(crate) fn document(text: &'a str) -> Fast<Self> {
+        let bad = text
+            .bytes()
+            .any(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+        if bad || text.contains(['\u{FFFE}', '\u{FFFF}', '\u{FEFF}']) {
+            return Err(Bail);
+        }
+        let mut lexer = Lexer::new(text, 0);
+        if text.starts_with("<?xml") {
+            let end = text.find("?>").ok_or(Bail)?;
+            check_declaration(&text[5..end])?;
+            lexer.pos = end + 2;
+        }
+        Ok(lexer)
+    }
+
+    /// The offset of the next token.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// The next token, `Ok(None)` at the end of the input.
+    #[allow(clippy::should_implement_trait)]
+    pub(crate) fn next(&mut self) -> Fast<Option<Token<'a>>> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        if start >= bytes.len() {
+            return Ok(None);
+        }
+        if bytes[start] != b'<' {
+            let end = memchr::memchr(b'<', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let text = &self.text[start..end];
+            if memchr::memmem::find(text.as_bytes(), b"]]>").is_some() {
+                return Err(Bail);
+            }
+            self.pos = end;
+            return Ok(Some(Token::Text(text)));
+        }
+        let rest = &self.text[start..];
+        if let Some(body) = rest.strip_prefix("</") {
+            let end = memchr::memchr(b'>', body.as_bytes()).ok_or(Bail)?;
+            let name = body[..end].trim_end_matches(is_space);
+            check_name(name)?;
+            self.pos = start + 2 + end + 1;
+            return Ok(Some(Token::End { name }));
+        }
+        if let Some(body) = rest.strip_prefix("<!--") {
+            let end = memchr::memmem::find(body.as_bytes(), b"--").ok_or(Bail)?;
+            if !body[end..].starts_with("-->") {
+                return Err(Bail);
+            }
+            self.pos = start + 4 + end + 3;
+            return Ok(Some(Token::Comment(&body[..end])));
+        }
+        if let Some(body) = rest.strip_prefix("<![CDATA[") {
+            let end = memchr::memmem::find(body.as_bytes(), b"]]>").ok_or(Bail)?;
+            self.pos = start + 9 + end + 3;
+            return Ok(Some(Token::CData(&body[..end])));
+        }
+        if let Some(body) = rest.strip_prefix("<?") {
+            let end = memchr::memmem::find(body.as_bytes(), b"?>").ok_or(Bail)?;
+            let inner = &body[..end];
+            let split = inner.find(is_space).unwrap_or(inner.len());
+            let (target, value) = inner.split_at(split);
+            check_name(target)?;
+            if target.contains(':') || target.eq_ignore_ascii_case("xml") {
+                return Err(Bail);
+            }
+            if !value.is_empty() && !value.starts_with(is_space) {
+                return Err(Bail);
+            }
+            self.pos = start + 2 + end + 2;
+            return Ok(Some(Token::Pi {
+                target,
+                value: value.trim_start_matches(is_space),
+            }));
+        }
+        if rest.starts_with("<!") {
+            return Err(Bail); // DOCTYPE or garbage
+        }
+        // A start tag: its end is the first `>` outside quotes.
+        let name_end = rest[1..]
+            .find(|c: char| is_space(c) || c == '>' || c == '/')
+            .ok_or(Bail)?
+            + 1;
+        let name = &rest[1..name_end];
+        check_name(name)?;
+        let mut i = name_end;
+        let mut quote = None;
+        let tag = rest.as_bytes();
+        loop {
+            let b = *tag.get(i).ok_or(Bail)?;
+            match (quote, b) {
+                (None, b'"' | b'\'') => quote = Some(b),
+                (Some(q), _) if b == q => quote = None,
+                (Some(_), b'<') => return Err(Bail),
+                (None, b'>') => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        let empty = tag[i - 1] == b'/' && i > name_end;
+        let attrs = &rest[name_end..if empty { i - 1 } else { i }];
+        self.pos = start + i + 1;
+        Ok(Some(Token::Start { name, attrs, empty }))
+    }
+}
+
+pub(crate) fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+/// `[A-Za-z_][A-Za-z0-9._-]*`, optionally `prefix:local` of two such names.
+pub(crate) fn check_name(name: &str) -> Fast<()> {
+    let mut parts = name.split(':');
+    let ok = |p: &str| {
+        let b = p.as_bytes();
+        !b.is_empty()
+            && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+    };
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(a), None, _) if ok(a) => Ok(()),
+        (Some(a), Some(b), None) if ok(a) && ok(b) => Ok(()),
+        _ => Err(Bail),
+    }
+}
+
+/// `version="1.0"`, then optionally `encoding` (UTF-8) and `standalone`.
+fn check_declaration(body: &str) -> Fast<()> {
+    let mut attrs = Attributes::new(body);
+    let (name, value) = attrs.next().ok_or(Bail)??;
+    if name != "version" || value != "1.0" {
+        return Err(Bail);
+    }
+    let mut expected = ["encoding", "standalone"].into_iter();
+    for a in attrs {
+        let (name, value) = a?;
+        let ok = match expected.find(|e| *e == name) {
+            Some("encoding") => value.eq_ignore_ascii_case("utf-8"),
+            Some(_) => value == "yes" || value == "no",
+            None => false,
+        };
+        if !ok {
+            return Err(Bail);
+        }
+    }
+    Ok(())
+}
+
+/// The attributes of a start tag's attribute region: `(qualified name, raw value)`. Each must
+/// be preceded by whitespace; values hold no `<` (the lexer checked) and only valid
+/// references.
+pub(crate) struct Attributes<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Attributes<'a> {
+    pub(crate) fn new(region: &'a str) -> Self {
+        Attributes { rest: region }
+    }
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Fast<(&'a str, &'a str)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let trimmed = self.rest.trim_start_matches(is_space);
+        if trimmed.is_empty() {
+            return None;
+        }
+        if trimmed.len() == self.rest.len() {
+            return Some(Err(Bail)); // no whitespace before the attribute
+        }
+        Some((|| {
+            let eq = trimmed.find('=').ok_or(Bail)?;
+            let name = trimmed[..eq].trim_end_matches(is_space);
+            check_name(name)?;
+            let after = trimmed[eq + 1..].trim_start_matches(is_space);
+            let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'');
+            let quote = quote.ok_or(Bail)?;
+            let close = after[1..].find(quote).ok_or(Bail)? + 1;
+            let value = &after[1..close];
+            check_references(value)?;
+            self.rest = &after[close + 1..];
+            Ok((name, value))
+        })())
+    }
+}
+
+/// Every `&` of `text` starts a valid reference.
+pub(crate) fn check_references(text: &str) -> Fast<()> {
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        let (_, len) = reference(&rest[at..])?;
+        rest = &rest[at + len..];
+    }
+    Ok(())
+}
+
+/// The character of the reference at the start of `s` (`&name;` or `&#...;`) and its length.
+pub(crate) fn reference(s: &str) -> Fast<(char, usize)> {
+    let end = s.find(';').ok_or(Bail)?;
+    let body = &s[1..end];
+    let c = match body {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => {
+            let code = if let Some(hex) = body.strip_prefix("#x") {
+                u32::from_str_radix(hex, 16).map_err(|_| Bail)?
+            } else if let Some(dec) = body.strip_prefix('#') {
+                dec.parse::<u32>().map_err(|_| Bail)?
+            } else {
+                return Err(Bail);
+            };
+            if body.contains(['+', '-']) {
+                return Err(Bail);
+            }
+            let c = char::from_u32(code).ok_or(Bail)?;
+            let xml_char = matches!(c, '\t' | '\n' | '\r')
+                || ('\u{20}'..='\u{D7FF}').contains(&c)
+                || ('\u{E000}'..='\u{FFFD}').contains(&c)
+                || c >= '\u{10000}';
+            if !xml_char {
+                return Err(Bail);
+            }
+            c
+        }
+    };
+    Ok((c, end + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Fast<Vec<Token<'_>>> {
+        let mut l = Lexer::document(text)?;
+        let mut out = Vec::new();
+        while let Some(t) = l.next()? {
+            match t {
+                Token::Start { attrs, .. } => {
+                    Attributes::new(attrs).collect::<Fast<Vec<_>>>()?;
+                }
+                Token::Text(t) => check_references(t)?,
+                _ => {}
+            }
+            out.push(t);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn tokenizes_the_accepted_subset() {
+        let t = tokens("<?xml version='1.0' encoding=\"UTF-8\"?>\n<a:b x='1>2' y=\"&amp;&#x41;\">t<![CDATA[<c>]]><!-- k --><?pi  v?><e/></a:b>").unwrap();
+        assert_eq!(t[0], Token::Text("\n"));
+        assert_eq!(
+            t[1],
+            Token::Start {
+                name: "a:b",
+                attrs: " x='1>2' y=\"&amp;&#x41;\"",
+                empty: false
+            }
+        );
+        assert_eq!(t[3], Token::CData("<c>"));
+        assert_eq!(t[4], Token::Comment(" k "));
+        assert_eq!(
+            t[5],
+            Token::Pi {
+                target: "pi",
+                value: "v"
+            }
+        );
+        assert_eq!(
+            t[6],
+            Token::Start {
+                name: "e",
+                attrs: "",
+                empty: true
+            }
+        );
+        assert_eq!(t[7], Token::End { name: "a:b" });
+        let attrs: Vec<_> = Attributes::new(" x='1>2' y=\"&amp;&#x41;\"")
+            .collect::<Fast<_>>()
+            .unwrap();
+        assert_eq!(attrs, [("x", "1>2"), ("y", "&amp;&#x41;")]);
+    }
+
+    #[test]
+    fn bails_outside_the_subset() {
+        for bad in [
+            "<!DOCTYPE a><a/>",
+            "<a x='<'/>",
+            "<a x='1'y='2'/>",
+            "<a>&unknown;</a>",
+            "<a>&#0;</a>",
+            "<a>]]></a>",
+            "<a><!-- -- --></a>",
+            "<a:b:c/>",
+            "<\u{e9}/>",
+            "<a>\u{1}</a>",
+            "<?xml version='1.1'?><a/>",
+            "<?xml version='1.0' encoding='latin1'?><a/>",
+            "<a><?xml x?></a>",
+        ] {
+            assert_eq!(tokens(bad), Err(Bail), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! One pass over a document for the fast paths: the elements (names resolved to namespaces,
+//! byte ranges, parent and sibling links, namespace declarations) and every Id attribute,
+//! without text nodes or a tree of strings. Built on [`super::lex`]; anything outside its
+//! subset is a [`Bail`] and the caller takes the complete (roxmltree) path.
+
+use super::dom::NODES_LIMIT;
+use super::lex::{self, Attributes, Bail, Fast, Lexer, Token};
+
+/// `xml:` namespace.
+pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// No element (as a parent, child or sibling link).
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// One element.
+#[derive(Debug, Clone)]
+pub(crate) struct Element<'a> {
+    /// Offset of `<` of the start tag.
+    pub start: usize,
+    /// Offset just after the start tag.
+    pub head_end: usize,
+    /// Offset just after the end tag (`head_end` for an empty-element tag).
+    pub end: usize,
+    pub qname: &'a str,
+    pub local: &'a str,
+    /// Namespace URI (`""`: none).
+    pub ns: &'a str,
+    /// The raw attribute region of the start tag.
+    pub attrs: &'a str,
+    pub parent: u32,
+    pub first_child: u32,
+    pub next_sibling: u32,
+    /// Declarations made on this element: a range of [`Outline::decls`].
+    pub decls: std::ops::Range<u32>,
+    /// Non-whitespace character data (or CDATA) directly inside.
+    pub has_text: bool,
+    /// Comments, processing instructions, CDATA or references directly inside: its text is
+    /// not simply the raw bytes between its tags.
+    pub has_markup: bool,
+    /// Carries `xml:*` attributes (inherited by an inclusive c14n apex below it).
+    pub has_xml_attr: bool,
+}
+
+/// The outline of a document.
+#[derive(Debug)]
+pub(crate) struct Outline<'a> {
+    pub text: &'a str,
+    pub elements: Vec<Element<'a>>,
+    /// Namespace declarations `(prefix, uri)`, `""` prefix for the default namespace.
+    pub decls: Vec<(&'a str, &'a str)>,
+    /// Id attribute values (`Id`, `ID`, `id` in any namespace) and their element.
+    pub ids: Vec<(&'a str, u32)>,
+}
+
+impl<'a> Outline<'a> {
+    /// Scan a whole document.
+    pub(crate) fn scan(text: &'a str) -> Fast<Self> {
+        let mut lexer = Lexer::document(text)?;
+        let mut out = Outline {
+            text,
+            elements: Vec::with_capacity(128),
+            decls: Vec::with_capacity(16),
+            ids: Vec::with_capacity(4),
+        };
+        // Open elements, innermost last; the last child seen of each.
+        let mut open: Vec<(u32, u32)> = Vec::with_capacity(32);
+        let mut root_done = false;
+        loop {
+            let at = lexer.pos();
+            let Some(token) = lexer.next()? else { break };
+            let parent = open.last().map_or(NONE, |o| o.0);
+            match token {
+                Token::Start { name, attrs, empty } => {
+                    if root_done || out.elements.len() >= NODES_LIMIT as usize {
+                        return Err(Bail);
+                    }
+                    let index = out.elements.len() as u32;
+                    let element = out.element(name, attrs, at, lexer.pos(), parent, index)?;
+                    out.elements.push(element);
+                    if let Some(o) = open.last_mut() {
+                        match o.1 {
+                            NONE => out.elements[o.0 as usize].first_child = index,
+                            prev => out.elements[prev as usize].next_sibling = index,
+                        }
+                        o.1 = index;
+                    }
+                    if empty {
+                        root_done |= open.is_empty();
+                    } else {
+                        open.push((index, NONE));
+                    }
+                }
+                Token::End { name } => {
+                    let (index, _) = open.pop().ok_or(Bail)?;
+                    let e = &mut out.elements[index as usize];
+                    if e.qname != name {
+                        return Err(Bail);
+                    }
+                    e.end = lexer.pos();
+                    root_done |= open.is_empty();
+                }
+                Token::Text(t) => {
+                    let blank = t.trim_start_matches(lex::is_space).is_empty();
+                    if parent == NONE {
+                        if !blank {
+                            return Err(Bail);
+                        }
+                        continue;
+                    }
+                    let e = &mut out.elements[parent as usize];
+                    e.has_text |= !blank;
+                    if t.contains('&') {
+                        lex::check_references(t)?;
+                        e.has_markup = true;
+                    }
+                }
+                Token::CData(_) => {
+                    let e = out.elements.get_mut(parent as usize).ok_or(Bail)?;
+                    e.has_text = true;
+                    e.has_markup = true;
+                }
+                Token::Comment(_) | Token::Pi { .. } => {
+                    if let Some(e) = out.elements.get_mut(parent as usize) {
+                        e.has_markup = true;
+                    }
+                }
+            }
+        }
+        if !open.is_empty() || !root_done {
+            return Err(Bail);
+        }
+        Ok(out)
+    }
+
+    fn element(
+        &mut self,
+        qname: &'a str,
+        attrs: &'a str,
+        start: usize,
+        head_end: usize,
+        parent: u32,
+        index: u32,
+    ) -> Fast<Element<'a>> {
+        let first_decl = self.decls.len() as u32;
+        let mut has_xml_attr = false;
+        // Declarations first (they apply to the element's own name and attributes).
+        for a in Attributes::new(attrs) {
+            let (name, value) = a?;
+            if let Some(prefix) = declared_prefix(name) {
+                if value.contains('&')
+                    || prefix == "xml"
+                    || prefix == "xmlns"
+                    || value == XML_NS
+                    || (!prefix.is_empty() && value.is_empty())
+                {
+                    return Err(Bail);
+                }
+                if self.decls[first_decl as usize..]
+                    .iter()
+                    .any(|d| d.0 == prefix)
+                {
+                    return Err(Bail);
+                }
+                self.decls.push((prefix, value));
+            }
+        }
+        let decls = first_decl..self.decls.len() as u32;
+        let mut element = Element {
+            start,
+            head_end,
+            end: head_end,
+            qname,
+            local: local_of(qname),
+            ns: "",
+            attrs,
+            parent,
+            first_child: NONE,
+            next_sibling: NONE,
+            decls,
+            has_text: false,
+            has_markup: false,
+            has_xml_attr: false,
+        };
+        element.ns = self.resolve(&element, prefix_of(qname), true)?;
+        // Attributes: prefixes bound, expanded names unique, Ids recorded.
+        let mut seen: [(&str, &str); 8] = [("", ""); 8];
+        let mut n_seen = 0;
+        for a in Attributes::new(attrs) {
+            let (name, value) = a?;
+            if declared_prefix(name).is_some() {
+                continue;
+            }
+            let prefix = prefix_of(name);
+            let local = local_of(name);
+            let ns = if prefix.is_empty() {
+                ""
+            } else {
+                self.resolve(&element, prefix, false)?
+            };
+            has_xml_attr |= prefix == "xml";
+            if n_seen == seen.len() || seen[..n_seen].contains(&(ns, local)) {
+                return Err(Bail);
+            }
+            seen[n_seen] = (ns, local);
+            n_seen += 1;
+            if matches!(local, "Id" | "ID" | "id") {
+                if value.contains('&') {
+                    return Err(Bail);
+                }
+                self.ids.push((value, index));
+            }
+        }
+        element.has_xml_attr = has_xml_attr;
+        Ok(element)
+    }
+
+    /// The namespace bound to `prefix` at `element` (which is not yet in `elements`).
+    fn resolve(&self, element: &Element<'a>, prefix: &str, is_element: bool) -> Fast<&'a str> {
+        if prefix == "xml" {
+            return if is_element { Err(Bail) } else { Ok(XML_NS) };
+        }
+        if let Some(uri) = self.lookup(element, prefix) {
+            return Ok(uri);
+        }
+        if prefix.is_empty() {
+            Ok("")
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// The binding of `prefix` in scope at `element` (its own declarations, then its
+    /// ancestors'); `Some("")` for an undeclared default namespace (`xmlns=""`).
+    pub(crate) fn lookup(&self, element: &Element<'a>, prefix: &str) -> Option<&'a str> {
+        let mut decls = element.decls.clone();
+        let mut parent = element.parent;
+        loop {
+            let own = &self.decls[decls.start as usize..decls.end as usize];
+            if let Some((_, uri)) = own.iter().find(|d| d.0 == prefix) {
+                return Some(uri);
+            }
+            let p = self.elements.get(parent as usize)?;
+            decls = p.decls.clone();
+            parent = p.parent;
+        }
+    }
+
+    /// The element children of `index`.
+    pub(crate) fn children(&self, index: u32) -> Children<'_, 'a> {
+        let first = self
+            .elements
+            .get(index as usize)
+            .map_or(NONE, |e| e.first_child);
+        Children {
+            outline: self,
+            next: first,
+        }
+    }
+
+    pub(crate) fn get(&self, index: u32) -> &Element<'a> {
+        &self.elements[index as usize]
+    }
+
+    /// Whether element `index` is `{ns}local`.
+    pub(crate) fn is(&self, index: u32, ns: &str, local: &str) -> bool {
+        let e = self.get(index);
+        e.local == local && e.ns == ns
+    }
+
+    /// The value of the unqualified attribute `name` of element `index`.
+    pub(crate) fn attribute(&self, index: u32, name: &str) -> Option<&'a str> {
+        Attributes::new(self.get(index).attrs)
+            .filter_map(Result::ok)
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// The raw text between the tags of element `index`, when it is exactly its character
+    /// data (no child elements, references, CDATA, comments, PIs or carriage returns, which
+    /// a parser normalizes away: a nonce `a\r\nb` is the nonce `a\nb`).
+    pub(crate) fn plain_text(&self, index: u32) -> Fast<&'a str> {
+        let raw = self.plain_text_lines(index)?;
+        if raw.contains('\r') {
+            return Err(Bail);
+        }
+        Ok(raw)
+    }
+
+    /// Like [`plain_text`](Self::plain_text), carriage returns allowed (for base64 content,
+    /// whose whitespace is dropped).
+    pub(crate) fn plain_text_lines(&self, index: u32) -> Fast<&'a str> {
+        let e = self.get(index);
+        if e.first_child != NONE || e.has_markup {
+            return Err(Bail);
+        }
+        if e.end == e.head_end {
+            return Ok("");
+        }
+        // The end tag must be exactly `</qname>` (the lexer allows whitespace before `>`).
+        let end = e.end.checked_sub(e.qname.len() + 3).ok_or(Bail)?;
+        let tag = self.text.get(end..e.end).ok_or(Bail)?;
+        if !(tag.starts_with("</") && tag.ends_with('>') && &tag[2..tag.len() - 1] == e.qname) {
+            return Err(Bail);
+        }
+        let raw = self.text.get(e.head_end..end).ok_or(Bail)?;
+        Ok(raw)
+    }
+}
+
+/// Iterator over element children.
+pub(crate) struct Children<'o, 'a> {
+    outline: &'o Outline<'a>,
+    next: u32,
+}
+
+impl Iterator for Children<'_, '_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let index = self.next;
+        self.next = self.outline.elements.get(index as usize)?.next_sibling;
+        Some(index)
+    }
+}
+
+/// `xmlns` → `Some("")`, `xmlns:p` → `Some("p")`, other names → `None`.
+pub(crate) fn declared_prefix(name: &str) -> Option<&str> {
+    if name == "xmlns" {
+        Some("")
+    } else {
+        name.strip_prefix("xmlns:")
+    }
+}
+
+pub(crate) fn prefix_of(qname: &str) -> &str {
+    qname.split_once(':').map_or("", |(p, _)| p)
+}
+
+pub(crate) fn local_of(qname: &str) -> &str {
+    qname.split_once(':').map_or(qname, |(_, l)| l)
+}

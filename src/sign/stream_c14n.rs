@@ -1,0 +1,425 @@
+//! Canonicalization of one element subtree (an XML-DSig `#Id` node-set) straight from the
+//! received text, tokenized by [`super::lex`] with the namespace context of its ancestors
+//! taken from an [`Outline`]: no tree is built. It produces the same bytes as
+//! [`super::c14n::write_subtree`] (the tests and the `verify` fuzz target compare the two);
+//! inputs outside the lexer's subset are a [`Bail`].
+
+use super::c14n::{Algorithm, Method};
+use super::lex::{self, Attributes, Bail, Fast, Lexer, Token};
+use super::outline::{declared_prefix, local_of, prefix_of, Outline, NONE, XML_NS};
+
+/// `(namespace URI, local name, qualified name, raw value)` of an attribute.
+type Attr<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+/// Buffers reused across the elements of one canonicalization.
+#[derive(Default)]
+struct State<'a> {
+    /// In-scope declarations, outermost first.
+    scope: Vec<(&'a str, &'a str)>,
+    /// Namespace bindings rendered on the open output ancestors, innermost last.
+    rendered: Vec<(&'a str, &'a str)>,
+    /// Per open element: lengths of `scope` and `rendered` before it, and its name.
+    open: Vec<(usize, usize, &'a str)>,
+    decls: Vec<(&'a str, &'a str)>,
+    attrs: Vec<Attr<'a>>,
+    seen: Vec<&'a str>,
+}
+
+impl<'a> State<'a> {
+    fn lookup(&self, prefix: &str) -> Option<&'a str> {
+        self.scope
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == prefix)
+            .map(|(_, u)| *u)
+    }
+
+    /// As [`super::c14n`]'s: declare `prefix` unless the output already binds it to `uri`.
+    fn consider(&mut self, prefix: &'a str, uri: &'a str) {
+        let current = self
+            .rendered
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == prefix)
+            .map(|(_, u)| *u);
+        let needed = if prefix.is_empty() {
+            current.unwrap_or("") != uri
+        } else {
+            current != Some(uri)
+        };
+        if needed && !self.decls.iter().any(|(p, _)| *p == prefix) {
+            self.decls.push((prefix, uri));
+        }
+    }
+}
+
+/// Append the canonical form of element `index` of `outline` (as the node-set of a
+/// same-document reference) to `out`.
+pub(crate) fn write_element(
+    outline: &Outline<'_>,
+    index: u32,
+    method: &Method,
+    out: &mut Vec<u8>,
+) -> Fast<()> {
+    let apex = outline.get(index);
+    let mut st = State::default();
+    // The ancestors' declarations, outermost first.
+    let mut chain = Vec::with_capacity(8);
+    let mut p = apex.parent;
+    while p != NONE {
+        chain.push(p);
+        p = outline.get(p).parent;
+    }
+    for &a in chain.iter().rev() {
+        let d = &outline.get(a).decls;
+        st.scope
+            .extend_from_slice(&outline.decls[d.start as usize..d.end as usize]);
+    }
+    let mut lexer = Lexer::new(outline.text, apex.start);
+    let mut first = true;
+    while let Some(token) = lexer.next()? {
+        match token {
+            Token::Start { name, attrs, empty } => {
+                start_tag(outline, &chain, first, name, attrs, method, &mut st, out)?;
+                first = false;
+                if empty {
+                    end_tag(&mut st, out);
+                }
+            }
+            Token::End { .. } => end_tag(&mut st, out),
+            Token::Text(t) => text(t, true, out)?,
+            Token::CData(t) => text(t, false, out)?,
+            Token::Comment(c) if method.with_comments => {
+                out.extend_from_slice(b"<!--");
+                raw_normalized(c, out);
+                out.extend_from_slice(b"-->");
+            }
+            Token::Comment(_) => {}
+            Token::Pi { target, value } => {
+                out.extend_from_slice(b"<?");
+                out.extend_from_slice(target.as_bytes());
+                if !value.is_empty() {
+                    out.push(b' ');
+                    raw_normalized(value, out);
+                }
+                out.extend_from_slice(b"?>");
+            }
+        }
+        if st.open.is_empty() {
+            return if lexer.pos() == apex.end {
+                Ok(())
+            } else {
+                Err(Bail)
+            };
+        }
+    }
+    Err(Bail)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn start_tag<'a>(
+    outline: &Outline<'a>,
+    ancestors: &[u32],
+    is_apex: bool,
+    name: &'a str,
+    attrs: &'a str,
+    method: &Method,
+    st: &mut State<'a>,
+    out: &mut Vec<u8>,
+) -> Fast<()> {
+    let scope_mark = st.scope.len();
+    for a in Attributes::new(attrs) {
+        let (n, v) = a?;
+        if let Some(prefix) = declared_prefix(n) {
+            st.scope.push((prefix, v));
+        }
+    }
+    st.attrs.clear();
+    for a in Attributes::new(attrs) {
+        let (n, v) = a?;
+        if declared_prefix(n).is_some() {
+            continue;
+        }
+        let prefix = prefix_of(n);
+        let ns = match prefix {
+            "" => "",
+            "xml" => XML_NS,
+            p => st.lookup(p).ok_or(Bail)?,
+        };
+        st.attrs.push((ns, local_of(n), n, v));
+    }
+    if is_apex && method.algorithm == Algorithm::Inclusive {
+        inherit_xml_attributes(outline, ancestors, &mut st.attrs)?;
+    }
+
+    st.decls.clear();
+    match method.algorithm {
+        Algorithm::Inclusive => {
+            st.seen.clear();
+            let mut has_default = false;
+            for i in (0..st.scope.len()).rev() {
+                let (p, u) = st.scope[i];
+                if st.seen.contains(&p) {
+                    continue;
+                }
+                st.seen.push(p);
+                if p.is_empty() && u.is_empty() {
+                    continue; // xmlns="": no default namespace in scope
+                }
+                has_default |= p.is_empty();
+                st.consider(p, u);
+            }
+            if !has_default {
+                st.consider("", "");
+            }
+        }
+        Algorithm::Exclusive => {
+            st.seen.clear();
+            st.seen.push(prefix_of(name));
+            for i in 0..st.attrs.len() {
+                let p = prefix_of(st.attrs[i].2);
+                if !p.is_empty() && p != "xml" && !st.seen.contains(&p) {
+                    st.seen.push(p);
+                }
+            }
+            for listed in &method.inclusive_prefixes {
+                let p = match listed.as_str() {
+                    "#default" => "",
+                    other => other,
+                };
+                if let Some(i) = st.scope.iter().rposition(|(sp, _)| *sp == p) {
+                    let p = st.scope[i].0;
+                    if !st.seen.contains(&p) {
+                        st.seen.push(p);
+                    }
+                } else if p.is_empty() && !st.seen.contains(&"") {
+                    st.seen.push("");
+                }
+            }
+            for i in 0..st.seen.len() {
+                let p = st.seen[i];
+                match (p, st.lookup(p)) {
+                    ("", u) => st.consider("", u.unwrap_or("")),
+                    (_, Some(u)) => st.consider(p, u),
+                    (_, None) => {}
+                }
+            }
+        }
+    }
+    st.decls.sort_unstable_by(|a, b| a.0.cmp(b.0));
+
+    out.push(b'<');
+    out.extend_from_slice(name.as_bytes());
+    for (p, u) in &st.decls {
+        if p.is_empty() {
+            out.extend_from_slice(b" xmlns=\"");
+        } else {
+            out.extend_from_slice(b" xmlns:");
+            out.extend_from_slice(p.as_bytes());
+            out.extend_from_slice(b"=\"");
+        }
+        attribute_value(u, out)?;
+        out.push(b'"');
+    }
+    st.open.push((scope_mark, st.rendered.len(), name));
+    st.rendered.extend_from_slice(&st.decls);
+    st.attrs
+        .sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    for (_, _, q, v) in &st.attrs {
+        out.push(b' ');
+        out.extend_from_slice(q.as_bytes());
+        out.extend_from_slice(b"=\"");
+        attribute_value(v, out)?;
+        out.push(b'"');
+    }
+    out.push(b'>');
+    Ok(())
+}
+
+fn end_tag(st: &mut State<'_>, out: &mut Vec<u8>) {
+    if let Some((scope, rendered, name)) = st.open.pop() {
+        st.scope.truncate(scope);
+        st.rendered.truncate(rendered);
+        out.extend_from_slice(b"</");
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'>');
+    }
+}
+
+/// Canonical XML 1.0 §2.4: the apex inherits the `xml:*` attributes of its ancestors (the
+/// nearest wins) unless it carries them itself.
+fn inherit_xml_attributes<'a>(
+    outline: &Outline<'a>,
+    ancestors: &[u32],
+    attrs: &mut Vec<Attr<'a>>,
+) -> Fast<()> {
+    for &a in ancestors {
+        let e = outline.get(a);
+        if !e.has_xml_attr {
+            continue;
+        }
+        for attr in Attributes::new(e.attrs) {
+            let (n, v) = attr?;
+            if let Some(local) = n.strip_prefix("xml:") {
+                if !attrs.iter().any(|x| x.0 == XML_NS && x.1 == local) {
+                    attrs.push((XML_NS, local, n, v));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Character data (`refs`: with references, else CDATA content), line ends normalized,
+/// escaped as c14n escapes text.
+fn text(raw: &str, refs: bool, out: &mut Vec<u8>) -> Fast<()> {
+    let bytes = raw.as_bytes();
+    let mut last = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let rep: &[u8] = match bytes[i] {
+            b'&' if refs => {
+                out.extend_from_slice(&bytes[last..i]);
+                let (c, len) = lex::reference(&raw[i..])?;
+                text_char(c, out);
+                i += len;
+                last = i;
+                continue;
+            }
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => b"",
+            b'\r' => b"\n",
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[last..i]);
+        out.extend_from_slice(rep);
+        i += 1;
+        last = i;
+    }
+    out.extend_from_slice(&bytes[last..]);
+    Ok(())
+}
+
+fn text_char(c: char, out: &mut Vec<u8>) {
+    match c {
+        '&' => out.extend_from_slice(b"&amp;"),
+        '<' => out.extend_from_slice(b"&lt;"),
+        '>' => out.extend_from_slice(b"&gt;"),
+        '\r' => out.extend_from_slice(b"&#xD;"),
+        c => push_char(c, out),
+    }
+}
+
+/// A raw attribute value, normalized (whitespace characters become spaces, references
+/// resolved) and escaped as c14n escapes attribute values.
+fn attribute_value(raw: &str, out: &mut Vec<u8>) -> Fast<()> {
+    let bytes = raw.as_bytes();
+    let mut last = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let rep: &[u8] = match bytes[i] {
+            b'&' => {
+                out.extend_from_slice(&bytes[last..i]);
+                let (c, len) = lex::reference(&raw[i..])?;
+                match c {
+                    '&' => out.extend_from_slice(b"&amp;"),
+                    '<' => out.extend_from_slice(b"&lt;"),
+                    '"' => out.extend_from_slice(b"&quot;"),
+                    '\t' => out.extend_from_slice(b"&#x9;"),
+                    '\n' => out.extend_from_slice(b"&#xA;"),
+                    '\r' => out.extend_from_slice(b"&#xD;"),
+                    c => push_char(c, out),
+                }
+                i += len;
+                last = i;
+                continue;
+            }
+            b'"' => b"&quot;",
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => b"",
+            b'\t' | b'\n' | b'\r' => b" ",
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[last..i]);
+        out.extend_from_slice(rep);
+        i += 1;
+        last = i;
+    }
+    out.extend_from_slice(&bytes[last..]);
+    Ok(())
+}
+
+/// Comment and PI content: line ends normalized, nothing escaped.
+fn raw_normalized(raw: &str, out: &mut Vec<u8>) {
+    let mut rest = raw.as_bytes();
+    while let Some(i) = memchr::memchr(b'\r', rest) {
+        out.extend_from_slice(&rest[..i]);
+        if rest.get(i + 1) != Some(&b'\n') {
+            out.push(b'\n');
+        }
+        rest = &rest[i + 1..];
+    }
+    out.extend_from_slice(rest);
+}
+
+fn push_char(c: char, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::c14n;
+    use super::*;
+
+    /// Both implementations on every element of `xml`, for the four methods (and a prefix
+    /// list).
+    pub(crate) fn agree(xml: &str) {
+        let Ok(outline) = Outline::scan(xml) else {
+            return;
+        };
+        let doc = roxmltree::Document::parse(xml).expect("roxmltree accepts what we accept");
+        let nodes: Vec<_> = doc.descendants().filter(|n| n.is_element()).collect();
+        assert_eq!(nodes.len(), outline.elements.len());
+        let mut listed = Method::exclusive();
+        listed.inclusive_prefixes = vec!["#default".into(), "b".into(), "zz".into()];
+        for method in [
+            Method::inclusive(),
+            Method::inclusive().with_comments(),
+            Method::exclusive(),
+            Method::exclusive().with_comments(),
+            listed,
+        ] {
+            for (i, node) in nodes.iter().enumerate() {
+                let mut want = Vec::new();
+                c14n::write_subtree(*node, &method, &mut want);
+                let mut got = Vec::new();
+                write_element(&outline, i as u32, &method, &mut got).expect("c14n");
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&want),
+                    "{method:?} element {i} of {xml}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_tree_implementation_on_hard_cases() {
+        for xml in [
+            "<a xmlns='urn:a' xmlns:b='urn:b' xml:lang='en'><b:c b:x='1' y='2' xmlns=''><d xmlns='urn:d'/></b:c><!--c--><?p  v ?>t&amp;&#xD;&#13;\r\n&gt;<![CDATA[<&>\r]]></a>",
+            "<r xmlns:b='urn:b' xmlns:u='urn:unused'><b:e a='&#9;&#10;&#13; x\ty\r\nz&quot;&lt;&apos;\"' xml:space='preserve'>x</b:e></r>",
+            "<r xmlns='urn:d'><s xmlns:p='urn:p' p:z='1' a='0'><p:t xmlns:p='urn:p2'/></s></r>",
+            "<r xmlns:a='urn:same' xmlns:b='urn:z'><e a:x='1' b:x='2' b:a='3' z='4'/></r>",
+        ] {
+            agree(xml);
+        }
+    }
+}
