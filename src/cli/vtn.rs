@@ -75,6 +75,9 @@ pub struct VtnArgs {
     /// Payload encoding on the OpenADR endpoints.
     #[arg(long, value_enum, default_value = "xml")]
     pub codec: CodecArg,
+    /// Worker threads serving requests (0: one per CPU core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
     /// Also serve VENs over XMPP (spec digest §3) as this account, e.g.
     /// `vtn@example.com/oadr`; VENs send to this full JID.
     #[arg(long, requires_all = ["password_file", "xmpp_ca"])]
@@ -269,8 +272,12 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         _ => None,
     };
     let push_transport = push_transport(&args, &fingerprints)?;
+    let threads = match args.threads {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(threads)
         .enable_all()
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
