@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # VTN load benchmark (issue 6): N simulated VENs polling over loopback, bounded in count and time.
 # Runs, in one go and on the same machine (examples/vtn_load.rs is the load generator: one
-# keep-alive connection per concurrent client, oadrPoll for the registered VENs in turn):
+# keep-alive connection per concurrent client, all driven by one event-driven client thread so
+# that the generator takes as little of the 2 cores as it can; oadrPoll for the registered VENs
+# in turn; CLIENT_THREADS=N spreads the connections over N client threads):
 #   - `oadr vtn` (release, SQLite --sync normal, XML codec) with N registered VENs, concurrency 16/64
 #   - OpenLEADR 0.5.36's OpenADRServer (bench/py/openleadr_vtn_load.py), same load
 #   - a bare hyper server answering a fixed body (the machine's ceiling), same load
@@ -15,6 +17,7 @@
 #
 #   bench/vtn_load.sh [VENS=1000] [SECONDS=5]
 #   env: OADR_PYTHON (else scripts/venv.sh), OADR_BENCH_PROFILE=debug (only ratios mean anything),
+#        CLIENT_THREADS (load generator threads, default 1),
 #        SIGNED_VENS, BENCH_JSON=FILE (append one JSON line per run and a summary line, for
 #        bench/compare.sh)
 set -euo pipefail
@@ -46,7 +49,8 @@ key=tests/fixtures/certs/vtn-rsa.key
 # run NAME SIGNED PORT VENS CONCURRENCY [extra vtn_load args]: one load run, one JSON line kept.
 run() {
   local name=$1 signed=$2 p=$3 n=$4 c=$5; shift 5
-  "$load" run --url "http://127.0.0.1:$p" --vens "$n" --concurrency "$c" --seconds "$secs" "$@" \
+  "$load" run --url "http://127.0.0.1:$p" --vens "$n" --concurrency "$c" --seconds "$secs" \
+    --threads "${CLIENT_THREADS:-1}" "$@" \
     | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d.update(server=sys.argv[1], signed=sys.argv[2]=="1"); print(json.dumps(d))' "$name" "$signed" \
     | tee -a "$tmp/runs.jsonl"
 }

@@ -3,15 +3,16 @@
 //!     vtn_load run --url http://127.0.0.1:8080 --vens 1000 --concurrency 64 --seconds 5 [--codec json|xml]
 //!     vtn_load bare 127.0.0.1:8090      # a bare hyper server answering a fixed body (the ceiling)
 //!
-//! `run` registers --vens VENs (oadrCreatePartyRegistration), then --concurrency threads, each
-//! with one keep-alive connection, send oadrPoll for the VENs in turn for --seconds, and print
-//! one JSON line: polls/s, p50/p99 latency (µs), errors. Bounded in count and time.
+//! `run` registers --vens VENs (oadrCreatePartyRegistration), then --concurrency keep-alive
+//! connections, driven by --threads event-driven client threads (default 1), send oadrPoll for
+//! the VENs in turn for --seconds, and print one JSON line: polls/s, p50/p99 latency (µs),
+//! errors. Bounded in count and time. The same client measures every server it is pointed at.
 
 use oadr::model::{CreatePartyRegistration, Message, Poll};
 use oadr::vtn::codec::{Codec, JsonCodec, XmlCodec};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -123,55 +124,77 @@ fn run(args: &[String]) {
             ids.push(id.unwrap_or_default());
         }
     }
-    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
+    // Each request is formatted once, head and body together, and sent with one write.
+    let requests: Arc<Vec<Vec<u8>>> = Arc::new(
         ids.iter()
             .map(|v| {
-                codec
+                let body = codec
                     .encode(&Message::from(Poll { ven_id: v.clone() }))
-                    .unwrap()
+                    .unwrap();
+                let mut r = format!(
+                    "POST {prefix}/OadrPoll HTTP/1.1\r\nHost: {host}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+                    codec.content_type(),
+                    body.len()
+                )
+                .into_bytes();
+                r.extend_from_slice(&body);
+                r
             })
             .collect(),
     );
+    let threads: usize = arg(args, "--threads", "1")
+        .parse()
+        .unwrap_or(1)
+        .clamp(1, conc);
     let stop = Arc::new(AtomicBool::new(false));
-    let errors = Arc::new(AtomicU64::new(0));
-    let ctype = codec.content_type();
-    let threads: Vec<_> = (0..conc)
-        .map(|t| {
-            let (host, bodies, stop, errors) =
-                (host.clone(), bodies.clone(), stop.clone(), errors.clone());
+    // The client is event-driven: --threads OS threads (default 1), each a single-threaded
+    // runtime driving its share of the --concurrency keep-alive connections, so that the load
+    // generator leaves the server as much of the machine as it can (64 blocking client threads
+    // would spend the cores on context switches).
+    let workers: Vec<_> = (0..threads)
+        .map(|w| {
+            let (host, requests, stop) = (host.clone(), requests.clone(), stop.clone());
+            let conns: Vec<usize> = (w..conc).step_by(threads).collect();
             std::thread::spawn(move || {
-                let mut lat = Vec::with_capacity(100_000);
-                let mut c = Conn::open(&host).expect("connect");
-                let mut i = t;
-                while !stop.load(Ordering::Relaxed) && lat.len() < 5_000_000 {
-                    let t0 = Instant::now();
-                    match c.post(
-                        &format!("{prefix}/OadrPoll"),
-                        ctype,
-                        &bodies[i % bodies.len()],
-                    ) {
-                        Ok((200, _)) => lat.push(t0.elapsed().as_micros() as u64),
-                        _ => {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                            match Conn::open(&host) {
-                                Ok(n) => c = n,
-                                Err(_) => break,
-                            }
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async move {
+                    let tasks: Vec<_> = conns
+                        .into_iter()
+                        .map(|t| {
+                            tokio::spawn(poller(
+                                host.clone(),
+                                requests.clone(),
+                                t,
+                                conc,
+                                stop.clone(),
+                            ))
+                        })
+                        .collect();
+                    let mut out = (Vec::new(), 0u64);
+                    for t in tasks {
+                        if let Ok((lat, errors)) = t.await {
+                            out.0.extend(lat);
+                            out.1 += errors;
                         }
                     }
-                    i += conc;
-                }
-                lat
+                    out
+                })
             })
         })
         .collect();
     let start = Instant::now();
     std::thread::sleep(Duration::from_secs_f64(secs));
     stop.store(true, Ordering::Relaxed);
-    let mut all: Vec<u64> = threads
-        .into_iter()
-        .flat_map(|t| t.join().unwrap_or_default())
-        .collect();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (lat, e) = w.join().unwrap_or_default();
+        all.extend(lat);
+        errors += e;
+    }
     let elapsed = start.elapsed().as_secs_f64();
     all.sort_unstable();
     let pct = |p: f64| {
@@ -180,13 +203,120 @@ fn run(args: &[String]) {
             .unwrap_or(0)
     };
     println!(
-        "{{\"vens\": {vens}, \"concurrency\": {conc}, \"polls\": {}, \"polls_per_s\": {:.0}, \"p50_us\": {}, \"p99_us\": {}, \"errors\": {}}}",
+        "{{\"vens\": {vens}, \"concurrency\": {conc}, \"client_threads\": {threads}, \"polls\": {}, \"polls_per_s\": {:.0}, \"p50_us\": {}, \"p99_us\": {}, \"errors\": {errors}}}",
         all.len(),
         all.len() as f64 / elapsed,
         pct(0.50),
         pct(0.99),
-        errors.load(Ordering::Relaxed)
     );
+}
+
+/// One keep-alive connection polling `requests[t]`, `requests[t + conc]`, ... until `stop`:
+/// the latencies in µs of the 200 answers, and the count of failures (each reopens the
+/// connection; a connection that cannot be reopened ends the poller).
+async fn poller(
+    host: String,
+    requests: Arc<Vec<Vec<u8>>>,
+    t: usize,
+    conc: usize,
+    stop: Arc<AtomicBool>,
+) -> (Vec<u64>, u64) {
+    use tokio::io::AsyncWriteExt;
+    let mut lat = Vec::with_capacity(100_000);
+    let mut errors = 0;
+    let mut buf = Vec::with_capacity(16 * 1024);
+    let Ok(mut s) = connect(&host).await else {
+        return (lat, 1);
+    };
+    let mut i = t;
+    while !stop.load(Ordering::Relaxed) && lat.len() < 5_000_000 {
+        let t0 = Instant::now();
+        let ok = match s.write_all(&requests[i % requests.len()]).await {
+            Ok(()) => read_response(&mut s, &mut buf).await == Some(200),
+            Err(_) => false,
+        };
+        if ok {
+            lat.push(t0.elapsed().as_micros() as u64);
+        } else {
+            errors += 1;
+            match connect(&host).await {
+                Ok(n) => s = n,
+                Err(_) => break,
+            }
+        }
+        i += conc;
+    }
+    (lat, errors)
+}
+
+async fn connect(host: &str) -> std::io::Result<tokio::net::TcpStream> {
+    let s = tokio::net::TcpStream::connect(host).await?;
+    s.set_nodelay(true)?;
+    Ok(s)
+}
+
+/// Reads one HTTP/1.1 response (Content-Length or chunked body) and returns its status, or
+/// None on a connection error, a malformed head, or no answer within 10 s.
+async fn read_response(s: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Option<u16> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    buf.clear();
+    let head_end = loop {
+        if let Some(p) = memchr::memmem::find(buf, b"\r\n\r\n") {
+            break p + 4;
+        }
+        fill(s, buf, deadline).await?;
+    };
+    let head = std::str::from_utf8(&buf[..head_end]).ok()?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    };
+    if let Some(len) = header("content-length") {
+        let want = head_end + len.parse::<usize>().ok()?;
+        while buf.len() < want {
+            fill(s, buf, deadline).await?;
+        }
+        return Some(status);
+    }
+    if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        // Chunks: "SIZE\r\nDATA\r\n" ... "0\r\n\r\n" (no trailers from the servers measured).
+        let mut at = head_end;
+        loop {
+            let line_end = loop {
+                if let Some(p) = memchr::memmem::find(&buf[at..], b"\r\n") {
+                    break at + p;
+                }
+                fill(s, buf, deadline).await?;
+            };
+            let size_text = std::str::from_utf8(&buf[at..line_end]).ok()?;
+            let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+            let next = line_end + 2 + size + 2;
+            while buf.len() < next {
+                fill(s, buf, deadline).await?;
+            }
+            if size == 0 {
+                return Some(status);
+            }
+            at = next;
+        }
+    }
+    Some(status)
+}
+
+async fn fill(
+    s: &mut tokio::net::TcpStream,
+    buf: &mut Vec<u8>,
+    deadline: tokio::time::Instant,
+) -> Option<()> {
+    use tokio::io::AsyncReadExt;
+    buf.reserve(8 * 1024);
+    match tokio::time::timeout_at(deadline, s.read_buf(buf)).await {
+        Ok(Ok(n)) if n > 0 => Some(()),
+        _ => None,
+    }
 }
 
 struct Fixed(Vec<u8>);

@@ -14,7 +14,7 @@ mod scenario;
 
 use oadr::engine::vtn::VtnConfig;
 use oadr::model::*;
-use oadr::store::{MemoryStore, SqliteStore, Store};
+use oadr::store::{MemoryStore, Store};
 use oadr::transport::http_server::{self, Limits, OpenAdrEndpoints, PayloadHandler, Shutdown};
 use oadr::transport::tls::{self, PeerTrust};
 use oadr::transport::Service;
@@ -296,6 +296,7 @@ async fn pull_and_push_vens_side_by_side() {
     vtn.stop().await;
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_ven_that_was_down_gets_what_it_missed_even_across_a_vtn_restart() {
     let dir = std::env::temp_dir().join(format!("oadr-push-{}", std::process::id()));
@@ -304,7 +305,7 @@ async fn a_push_ven_that_was_down_gets_what_it_missed_even_across_a_vtn_restart(
     let state = dir.join("ven-state.json");
     let _ = std::fs::remove_file(&db);
     let _ = std::fs::remove_file(&state);
-    let open = || Arc::new(SqliteStore::open(&db, oadr::store::Sync::Normal).unwrap());
+    let open = || Arc::new(oadr::store::SqliteStore::open(&db, oadr::store::Sync::Normal).unwrap());
 
     let vtn = VtnServer::start(open(), false, "127.0.0.1:0").await;
     let vtn_addr = vtn.addr.to_string();

@@ -13,10 +13,7 @@ fn files(dir: &str) -> Vec<std::path::PathBuf> {
 /// output). (file fragment, what the codec does wrong). Exact both ways: a listed file that
 /// now passes fails the test, so fixed bugs leave this list. The fragments cover the files
 /// derived from the same sources (disputed/ derives from valid/ hand-written files).
-const CODEC_BUGS: &[(&str, &str)] = &[(
-    "unsigned-int-minus-zero",
-    "the typed decoder refuses '-0' for xs:unsignedInt, which XSD 1.0 allows",
-)];
+const CODEC_BUGS: &[(&str, &str)] = &[];
 
 fn roundtrip(bytes: &[u8], ty: &str) -> Result<(), String> {
     let p = decode(bytes).map_err(|e| format!("decode: {e}"))?;

@@ -4,7 +4,7 @@
 use crate::engine::vtn::{AllowListPolicy, Notification, VtnConfig};
 use crate::model::Duration;
 use crate::sign::{Certificate, Fingerprint, Signer, Trust, Verifier, VerifyOptions};
-use crate::store::{SqliteStore, Sync};
+use crate::store::Sync;
 use crate::transport::http_server::{self, Limits, OpenAdrEndpoints, Shutdown};
 use crate::vtn::admin::AdminApi;
 use crate::vtn::deliver::{HttpPush, HttpPushTls};
@@ -22,7 +22,7 @@ pub struct VtnArgs {
     /// Address for the OpenADR endpoints, e.g. 0.0.0.0:8080.
     #[arg(long)]
     pub listen: SocketAddr,
-    /// SQLite database file (created if missing).
+    /// SQLite database file (created if missing; needs the `sqlite` feature, on by default).
     #[arg(long)]
     pub db: PathBuf,
     /// Address of the admin API (JSON; keep it on loopback).
@@ -75,6 +75,9 @@ pub struct VtnArgs {
     /// Payload encoding on the OpenADR endpoints.
     #[arg(long, value_enum, default_value = "xml")]
     pub codec: CodecArg,
+    /// Worker threads serving requests (0: one per CPU core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
     /// Also serve VENs over XMPP (spec digest §3) as this account, e.g.
     /// `vtn@example.com/oadr`; VENs send to this full JID.
     #[arg(long, requires_all = ["password_file", "xmpp_ca"])]
@@ -172,7 +175,7 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         AllowListPolicy::new(fingerprints.iter().map(ToString::to_string))
     };
     let token = admin_token(&args)?;
-    let store = SqliteStore::open(
+    let store = crate::store::open_file(
         &args.db,
         match args.sync {
             SyncArg::Full => Sync::Full,
@@ -217,7 +220,7 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         // Signatures must survive the XMPP server's re-serialisation (transport::xmpp::stable).
         payload_codec = Arc::new(crate::vtn::xmpp::ServerFormCodec(payload_codec));
     }
-    let mut builder = Vtn::builder(Arc::new(store))
+    let mut builder = Vtn::builder(store)
         .config(config)
         .policy(Arc::new(policy))
         .codec(payload_codec)
@@ -269,8 +272,12 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         _ => None,
     };
     let push_transport = push_transport(&args, &fingerprints)?;
+    let threads = match args.threads {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(threads)
         .enable_all()
         .build()
         .map_err(|e| format!("runtime: {e}"))?;

@@ -1,5 +1,6 @@
-//! Durable state for the VTN: a [`Store`] trait, [`SqliteStore`] (the default; rusqlite, WAL)
-//! and [`MemoryStore`] (tests).
+//! Durable state for the VTN: a [`Store`] trait, `SqliteStore` (the default; rusqlite, WAL;
+//! feature `sqlite`, on by default) and [`MemoryStore`] (tests). [`open_file`] opens the
+//! durable store this build has.
 //!
 //! The engine reports each change as a [`Write`]; the runtime commits an outcome's writes in
 //! one transaction before the response goes out, so whatever a VEN saw acknowledged survives
@@ -7,10 +8,41 @@
 
 mod memory;
 mod rows;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryStore;
-pub use sqlite::{SqliteStore, Sync};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Sync {
+    /// A commit survives power loss (SQLite `synchronous=FULL`: fsync per commit). The default.
+    #[default]
+    Full,
+    /// A commit survives the process being killed, not power loss (`synchronous=NORMAL`).
+    Normal,
+}
+
+/// The durable store of this build for the database file `path`, created if missing: a
+/// `SqliteStore`. Without the `sqlite` feature there is none, and this says so
+/// ([`StoreError::Unavailable`]) rather than falling back to memory.
+pub fn open_file(
+    path: &std::path::Path,
+    sync: Sync,
+) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    #[cfg(feature = "sqlite")]
+    {
+        Ok(std::sync::Arc::new(SqliteStore::open(path, sync)?))
+    }
+    #[cfg(not(feature = "sqlite"))]
+    {
+        let _ = (path, sync);
+        Err(StoreError::Unavailable)
+    }
+}
 
 use crate::engine::vtn::{Reading, Snapshot, Write};
 
@@ -39,6 +71,12 @@ pub enum StoreError {
         /// The encoder's complaint.
         message: String,
     },
+    /// This build has no durable store (built without the `sqlite` feature).
+    #[error(
+        "this oadr was built without the `sqlite` feature, so it has no durable store: \
+         rebuild with `--features sqlite` (on by default)"
+    )]
+    Unavailable,
 }
 
 impl StoreError {

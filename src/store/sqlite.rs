@@ -1,22 +1,12 @@
-//! The default store: one SQLite file (rusqlite, bundled SQLite), WAL journal.
+//! The default store: one SQLite file (rusqlite, bundled SQLite), WAL journal. Feature
+//! `sqlite` (on by default).
 
 use super::rows::{self, Op};
-use super::{ReadingFilter, Store, StoreError};
+use super::{ReadingFilter, Store, StoreError, Sync};
 use crate::engine::vtn::{Reading, Snapshot, Write};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use std::sync::Mutex;
-
-/// How hard a commit waits for the disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Sync {
-    /// `synchronous=FULL`: a commit survives power loss (fsync per commit). The default.
-    #[default]
-    Full,
-    /// `synchronous=NORMAL`: a commit survives the process being killed, not power loss.
-    Normal,
-}
 
 /// A SQLite database file.
 #[derive(Debug)]

@@ -169,6 +169,7 @@ fn memory_store_resumes() {
     assert!(store.commit(&[Write::DeleteVen(a)]).is_err());
 }
 
+#[cfg(feature = "sqlite")]
 #[test]
 fn sqlite_store_resumes_after_reopen() {
     let dir = std::env::temp_dir().join(format!("oadr-store-{}", std::process::id()));
@@ -185,6 +186,7 @@ fn sqlite_store_resumes_after_reopen() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[cfg(feature = "sqlite")]
 #[test]
 fn a_damaged_record_is_reported_with_its_key() {
     let store = SqliteStore::in_memory().unwrap();

@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod codec;
 pub mod deliver;
+mod poll_memo;
 mod poll_response;
 pub mod push;
 pub mod xmpp;
@@ -128,6 +129,7 @@ impl VtnBuilder {
                 verifier: self.verifier,
                 handlers: self.handlers,
                 push: Arc::default(),
+                polls: poll_memo::PollMemo::default(),
             }),
         })
     }
@@ -145,6 +147,8 @@ struct Inner {
     handlers: Vec<Handler>,
     /// Wakes the push loop when the engine changed ([`push`]).
     push: Arc<push::PushSignal>,
+    /// Repeated oadrPolls, decoded once ([`poll_memo`]).
+    polls: poll_memo::PollMemo,
 }
 
 /// The VTN runtime. Clones share the same VTN.
@@ -276,13 +280,23 @@ impl Vtn {
             Err(m) => *m,
             Ok(signer_fp) => {
                 let fp = signer_fp.as_deref().or(fingerprint);
-                match self.inner.codec.decode(body) {
+                match self.decode(body) {
                     Ok(m) => self.handle_message(service, fp, m),
                     Err(e) => self.error(e.code, e.to_string()),
                 }
             }
         };
         self.encode(&response)
+    }
+
+    /// The codec's decode, or the poll decoded from the same bytes before ([`poll_memo`]).
+    fn decode(&self, body: &[u8]) -> Result<Message, codec::DecodeError> {
+        if let Some(m) = self.inner.polls.get(body) {
+            return Ok(m);
+        }
+        let m = self.inner.codec.decode(body)?;
+        self.inner.polls.remember(body, &m);
+        Ok(m)
     }
 
     fn error(&self, code: ResponseCode, description: String) -> Message {

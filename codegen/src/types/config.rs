@@ -3,7 +3,7 @@
 
 use xsd_parser::config::{
     GeneratorConfig, GeneratorFlags, InterpreterConfig, InterpreterFlags, OptimizerConfig,
-    OptimizerFlags, RendererConfig, RendererFlags,
+    OptimizerFlags, RenderStep, RendererConfig, RendererFlags,
 };
 use xsd_parser::{Config, IdentType};
 
@@ -35,10 +35,20 @@ fn config() -> Config {
     config
         .with_generate([(IdentType::Element, ROOT)])
         .with_derive(["Debug", "Clone", "PartialEq"])
-        .with_quick_xml_serialize()
+        // The steps xsd-parser's quick-xml serializer needed besides the serializer itself:
+        // the types, attribute defaults, and the NS_*/PREFIX_* constants.
+        .with_render_steps([
+            RenderStep::Types,
+            RenderStep::Defaults,
+            RenderStep::PrefixConstants,
+            RenderStep::NamespaceConstants,
+        ])
         // Our own recursive-descent decoders instead of xsd-parser's quick-xml deserializer
         // state machines (see decoder.rs and codegen/README.md).
         .with_render_step(super::decoder::DecodeRenderStep)
+        // Our own straight-line encoders instead of xsd-parser's quick-xml serializer state
+        // machines (see encoder.rs and codegen/README.md).
+        .with_render_step(super::encoder::EncodeRenderStep)
 }
 
 /// Interpreter configuration.
@@ -56,8 +66,8 @@ pub fn generator() -> GeneratorConfig {
     config().generator
 }
 
-/// Renderer configuration (types, defaults, namespace constants, quick-xml serializer, our
-/// decoders).
+/// Renderer configuration (types, defaults, namespace constants, our decoders and
+/// encoders).
 pub fn renderer() -> RendererConfig {
     config().renderer
 }

@@ -4,7 +4,8 @@
 //! wire_generated.rs   namespace and prefix constants, then `pub mod <ns> { include!(...) }`
 //! <ns>.rs             the types of one namespace (oadr.rs, ei.rs, ds.rs, ...) with their
 //!                     decoders (`DecodeElement`/`DecodeGroup` impls over `wire::decode`)
-//!                     and inline `quick_xml_serialize` modules
+//!                     and encoders (`EncodeElement`/`EncodeGroup`/`EncodeText` impls over
+//!                     `wire::encode`)
 //! ```
 
 use std::path::Path;
@@ -48,9 +49,8 @@ pub fn write(module: &Module, out_dir: &Path) -> Result<(), GenError> {
                 clippy::large_enum_variant,
                 clippy::result_large_err,
                 clippy::doc_lazy_continuation,
-                reason = "xsd-parser's generated (de)serializer state machines carry unused \
-                          helper parameters, never-built `Phantom__` states and checks \
-                          against unsigned zero; \
+                reason = "xsd-parser's generated value (de)serializers of simple types carry \
+                          unused helper parameters and checks against unsigned zero; \
                           clippy's style lints are about that generator's code shape, and the \
                           doc lints about the schemas' xs:documentation text"
             )]

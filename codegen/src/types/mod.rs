@@ -5,6 +5,7 @@
 mod config;
 mod decoder;
 mod docs;
+mod encoder;
 mod fixups;
 mod layout;
 

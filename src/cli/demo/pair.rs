@@ -8,7 +8,7 @@ use super::tap::Tap;
 use crate::engine::vtn::{AllowListPolicy, Notification, VtnConfig};
 use crate::model::Duration;
 use crate::sign::{Signer, Trust, Verifier, VerifyOptions};
-use crate::store::{SqliteStore, Sync as SyncMode};
+use crate::store::Sync as SyncMode;
 use crate::transport::http_server::{self, Limits, OpenAdrEndpoints, Shutdown};
 use crate::ven::{Ven, VenBuilder};
 use crate::vtn::deliver::{Deliver, DeliverFuture, Destination, HttpPush, HttpPushTls};
@@ -87,8 +87,8 @@ pub(super) async fn deploy(
     hooks: Hooks,
 ) -> Result<Deployment, String> {
     let fps: Vec<_> = ids.vens.iter().map(|v| v.fingerprint).collect();
-    let store =
-        SqliteStore::open(db, SyncMode::Normal).map_err(|e| format!("{}: {e}", db.display()))?;
+    let store = crate::store::open_file(db, SyncMode::Normal)
+        .map_err(|e| format!("{}: {e}", db.display()))?;
     let signer = Signer::from_pem(&read(&ids.vtn.cert)?, &read(&ids.vtn.key)?)
         .map_err(|e| format!("VTN certificate: {e}"))?;
     let mut seed = [0u8; 8];
@@ -114,7 +114,7 @@ pub(super) async fn deploy(
         ))),
         _ => Arc::new(crate::vtn::codec::XmlCodec::default()),
     };
-    let vtn = Vtn::builder(Arc::new(store))
+    let vtn = Vtn::builder(store)
         .codec(codec)
         .config(config)
         .policy(Arc::new(AllowListPolicy::new(

@@ -171,8 +171,28 @@ pub(crate) fn time_to_wire(t: &DateTime<Utc>, p: &Path) -> Result<xcal::DateTime
 }
 
 pub(crate) fn format_time(t: &DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    use fmt::Write as _;
+    let mut s = String::with_capacity(32);
+    // Written by hand: chrono's `format` parses its pattern on every call and was the largest
+    // part of `to_wire` in callgrind. Years outside 0..=9999 take chrono's spelling (`+12345`).
+    let year = t.year();
+    if (0..=9999).contains(&year) {
+        let _ = write!(s, "{year:04}");
+    } else {
+        let _ = write!(s, "{}", t.format("%Y"));
+    }
+    let two = |s: &mut String, sep: char, n: u32| {
+        s.push(sep);
+        s.push(char::from(b'0' + (n / 10 % 10) as u8));
+        s.push(char::from(b'0' + (n % 10) as u8));
+    };
+    two(&mut s, '-', t.month());
+    two(&mut s, '-', t.day());
+    two(&mut s, 'T', t.hour());
+    two(&mut s, ':', t.minute());
+    two(&mut s, ':', t.second());
     let nanos = t.timestamp_subsec_nanos();
-    let mut s = t.format("%Y-%m-%dT%H:%M:%S").to_string();
     if nanos != 0 {
         let frac = format!(".{nanos:09}");
         s.push_str(frac.trim_end_matches('0'));
@@ -362,6 +382,31 @@ mod tests {
         assert!(parse_time("2024-07-15T13:00:00.1234567891234Z").is_some());
         assert!(parse_time("2024-07-15 13:00:00Z").is_none());
         assert!(parse_time("2024-07-15T13:00:00+02:00").is_none());
+    }
+
+    #[test]
+    fn times_format_as_chrono_did() {
+        let chrono_spelling = |t: &DateTime<Utc>| {
+            let nanos = t.timestamp_subsec_nanos();
+            let mut s = t.format("%Y-%m-%dT%H:%M:%S").to_string();
+            if nanos != 0 {
+                s.push_str(format!(".{nanos:09}").trim_end_matches('0'));
+            }
+            s + "Z"
+        };
+        for text in [
+            "2024-07-15T13:00:00.5Z",
+            "0001-01-01T00:00:00Z",
+            "0999-12-31T23:59:59.000000001Z",
+            "9999-12-31T23:59:59.999999999Z",
+            "2024-02-29T05:06:07.123Z",
+        ] {
+            let t = parse_time(text).unwrap();
+            assert_eq!(format_time(&t), chrono_spelling(&t), "{text}");
+        }
+        for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+            assert_eq!(format_time(&t), chrono_spelling(&t));
+        }
     }
 
     #[test]

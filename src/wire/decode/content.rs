@@ -47,7 +47,28 @@ impl<'a> Reader<'a> {
     }
 
     /// The namespace bindings in scope at the current element, as `AnyElement` keeps them.
-    fn namespaces(&self) -> NamespacesShared<'static> {
+    /// Consecutive `xs:any` elements usually see the same bindings: the map is built once and
+    /// shared while they stay the same (compared through a flat signature of the bindings).
+    fn namespaces(&mut self) -> NamespacesShared<'static> {
+        let mut signature = std::mem::take(&mut self.namespaces_signature);
+        signature.clear();
+        for (prefix, ns) in self.xml.resolver().bindings() {
+            match prefix {
+                quick_xml::name::PrefixDeclaration::Named(p) => signature.extend_from_slice(p),
+                quick_xml::name::PrefixDeclaration::Default => {}
+            }
+            // Names and URIs cannot contain NUL: an unambiguous separator.
+            signature.push(0);
+            signature.extend_from_slice(ns.0);
+            signature.push(0);
+        }
+        if let Some((cached, shared)) = &self.namespaces_cache {
+            if *cached == signature {
+                let shared = shared.clone();
+                self.namespaces_signature = signature;
+                return shared;
+            }
+        }
         let mut namespaces = Namespaces::new();
         for (prefix, ns) in self.xml.resolver().bindings() {
             let key: Cow<'static, [u8]> = match prefix {
@@ -59,34 +80,76 @@ impl<'a> Reader<'a> {
                 Cow::<'static, [u8]>::Owned(ns.0.to_vec()).into(),
             );
         }
-        namespaces.into_shared()
+        let shared = namespaces.into_shared();
+        self.namespaces_cache = Some((signature.clone(), shared.clone()));
+        self.namespaces_signature = signature;
+        shared
     }
 }
 
+/// An `xs:any` element's name, attributes and in-scope bindings, without content yet.
+fn any_element_head(r: &mut Reader<'_>, start: &BytesStart<'_>) -> Result<AnyElement> {
+    let mut attributes = Attributes::default();
+    for attr in start.attributes() {
+        let attr = attr.map_err(|e| r.error(e.to_string()))?;
+        attributes.insert(
+            Cow::<'static, [u8]>::Owned(attr.key.as_ref().to_vec()),
+            Cow::<'static, [u8]>::Owned(attr.value.into_owned()),
+        );
+    }
+    Ok(AnyElement {
+        name: Cow::Owned(start.name().as_ref().to_vec()),
+        values: Vec::new(),
+        attributes,
+        namespaces: r.namespaces(),
+    })
+}
+
 impl DecodeElement for AnyElement {
+    /// Iterative over the element's subtree (an explicit stack of open elements): `xs:any`
+    /// content is where a schema-valid document can nest arbitrarily, so it must not cost
+    /// native stack per level. Reads what `Reader::element` would read for each child
+    /// (the depth cap included) and leaves this element's end tag to the caller.
     fn decode_element(r: &mut Reader<'_>, start: &BytesStart<'_>) -> Result<Self> {
-        let mut attributes = Attributes::default();
-        for attr in start.attributes() {
-            let attr = attr.map_err(|e| r.error(e.to_string()))?;
-            attributes.insert(
-                Cow::<'static, [u8]>::Owned(attr.key.as_ref().to_vec()),
-                Cow::<'static, [u8]>::Owned(attr.value.into_owned()),
-            );
-        }
-        let mut element = AnyElement {
-            name: Cow::Owned(start.name().as_ref().to_vec()),
-            values: Vec::new(),
-            attributes,
-            namespaces: r.namespaces(),
-        };
+        let mut element = any_element_head(r, start)?;
         if r.in_empty {
             return Ok(element);
         }
+        // The ancestors of `element` within this subtree, innermost last.
+        let mut open: Vec<AnyElement> = Vec::new();
         loop {
             let value = match r.fill_keeping(true)? {
-                Event::End(_) => return Ok(element),
+                Event::End(_) => {
+                    let Some(parent) = open.pop() else {
+                        return Ok(element);
+                    };
+                    r.peeked = None;
+                    r.depth -= 1;
+                    let child = std::mem::replace(&mut element, parent);
+                    Value::Element(child)
+                }
                 Event::Eof => return Err(r.error("unexpected end of input".to_owned())),
-                Event::Start(_) | Event::Empty(_) => Value::Element(r.element()?),
+                Event::Start(_) | Event::Empty(_) => {
+                    let (start, empty) = match r.peeked.take() {
+                        Some(Event::Start(e)) => (e, false),
+                        Some(Event::Empty(e)) => (e, true),
+                        _ => return Err(r.error("expected an element".to_owned())),
+                    };
+                    if r.depth >= super::MAX_DEPTH {
+                        return Err(r.error(format!(
+                            "element nesting exceeds the depth limit of {}",
+                            super::MAX_DEPTH
+                        )));
+                    }
+                    let child = any_element_head(r, &start)?;
+                    if empty {
+                        Value::Element(child)
+                    } else {
+                        r.depth += 1;
+                        open.push(std::mem::replace(&mut element, child));
+                        continue;
+                    }
+                }
                 _ => match r.peeked.take() {
                     Some(Event::Text(t)) => Value::Text(t.into_owned()),
                     Some(Event::CData(t)) => Value::CData(t.into_owned()),

@@ -23,6 +23,9 @@ use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 use xsd_parser_types::quick_xml::{DeserializeBytes, DeserializeHelper};
 
+use super::validate::engine::Validator;
+use super::validate::Limits;
+
 /// Deepest element nesting the decoder descends into (it is recursive).
 const MAX_DEPTH: usize = super::codec::MAX_DEPTH;
 
@@ -85,6 +88,13 @@ pub struct Reader<'a> {
     in_empty: bool,
     depth: usize,
     helper: DeserializeHelper,
+    /// The validator of the fused pass of `wire::decode`: fed every event this reader reads,
+    /// so that one tokenization serves both (see [`Reader::validating`]).
+    validator: Option<Validator<'a>>,
+    /// The bindings last given to an `xs:any` element, flattened, with their shared map.
+    namespaces_cache: Option<(Vec<u8>, xsd_parser_types::xml::NamespacesShared<'static>)>,
+    /// Scratch buffer for the signature of the bindings in scope.
+    namespaces_signature: Vec<u8>,
 }
 
 impl<'a> Reader<'a> {
@@ -97,7 +107,27 @@ impl<'a> Reader<'a> {
             in_empty: false,
             depth: 0,
             helper: DeserializeHelper::default(),
+            validator: None,
+            namespaces_cache: None,
+            namespaces_signature: Vec::new(),
         }
+    }
+
+    /// A reader over a whole document (UTF-8, within `limits.max_size`) that also validates
+    /// it: every event read is fed to a [`Validator`] first. The first schema error stops
+    /// decoding with an error; [`Reader::into_validator`] then gives the verdict. Only the
+    /// verdict "valid" is meant to be used: on invalid input the caller validates again on
+    /// its own to report every error (the decoder may stop before the end of the document).
+    pub(crate) fn validating(xml: &'a [u8], limits: &'a Limits) -> Self {
+        let mut reader = Self::new(xml);
+        reader.xml.config_mut().check_end_names = true;
+        reader.validator = Some(Validator::new(xml, limits));
+        reader
+    }
+
+    /// The validator of a [`Reader::validating`] reader, after decoding.
+    pub(crate) fn into_validator(self) -> Option<Validator<'a>> {
+        self.validator
     }
 
     /// Decode the document's root element, which must be `{ns}local`, and check that only
@@ -151,6 +181,14 @@ impl<'a> Reader<'a> {
                     position: at,
                     message: e.to_string(),
                 })?;
+                if let Some(v) = self.validator.as_mut() {
+                    if v.feed(&self.xml, &event, at).is_err() || v.has_errors() {
+                        return Err(DecodeError {
+                            position: at,
+                            message: "the document is not schema-valid".to_owned(),
+                        });
+                    }
+                }
                 match event {
                     Event::Comment(_) if comments => {
                         self.peeked_at = at;
@@ -414,7 +452,7 @@ impl<'a> Reader<'a> {
         }
         let raw = std::str::from_utf8(&attr.value).map_err(|e| self.error(e.to_string()))?;
         let value = quick_xml::escape::unescape(raw).map_err(|e| self.error(e.to_string()))?;
-        let value = T::deserialize_str(&mut self.helper, &value).map_err(|e| {
+        let value = deserialize_value::<T>(&mut self.helper, &value).map_err(|e| {
             self.error(format!(
                 "attribute {}: {}",
                 String::from_utf8_lossy(attr.key.as_ref()),
@@ -452,7 +490,7 @@ impl<'a> Reader<'a> {
     /// references resolved and leading/trailing ASCII whitespace removed, converted to `T`.
     pub fn simple<T: DeserializeBytes>(&mut self) -> Result<T> {
         let text = self.character_data(false)?.unwrap_or_default();
-        T::deserialize_bytes(&mut self.helper, text.as_bytes().trim_ascii())
+        deserialize_value::<T>(&mut self.helper, text.trim_ascii())
             .map_err(|e| self.error(super::codec::message(&e.kind)))
     }
 
@@ -500,6 +538,26 @@ impl<'a> Reader<'a> {
             });
         }
     }
+}
+
+/// `T` from `value`. A value the type's parser refuses that is a negative zero (`-0`, `-00`)
+/// is read as `0`: XSD's integer lexical spaces allow the sign on zero, including for the
+/// unsigned types (XML Schema 1.0 Part 2 §3.3.20-3.3.23), which Rust's parsers refuse. Zero
+/// and negative zero are one value in every numeric type, and a non-numeric type that
+/// accepts the text `-0` parses it on the first try.
+fn deserialize_value<T: DeserializeBytes>(
+    helper: &mut DeserializeHelper,
+    value: &str,
+) -> std::result::Result<T, xsd_parser_types::quick_xml::Error> {
+    T::deserialize_str(helper, value).or_else(|e| {
+        let zeros = value
+            .strip_prefix('-')
+            .filter(|d| !d.is_empty() && d.bytes().all(|b| b == b'0'));
+        match zeros {
+            Some(_) => T::deserialize_str(helper, "0"),
+            None => Err(e),
+        }
+    })
 }
 
 /// `unescape` over a possibly borrowed string, borrowing when nothing needs resolving.

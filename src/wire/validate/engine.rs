@@ -53,7 +53,9 @@ struct Frame {
 /// One attribute of the current start tag: (namespace, local name, value).
 type Attr = (String, String, String);
 
-struct Validator<'a> {
+/// The validator's state over one document; [`validate`] drives it with its own reader, the
+/// fused pass of `wire::decode` feeds it the events the typed decoder reads.
+pub(crate) struct Validator<'a> {
     input: &'a [u8],
     limits: &'a Limits,
     stack: Vec<Frame>,
@@ -69,33 +71,52 @@ struct Validator<'a> {
     message_type: Option<&'static str>,
     /// An attribute in a namespace was matched by `anyAttribute` (or is an `xsi` one).
     foreign_attributes: bool,
+    /// The end of the document has been checked.
+    eof_seen: bool,
 }
 
-struct Fatal;
+/// Validation cannot go on (malformed XML, or the error limit was reached).
+pub(crate) struct Fatal;
 
 fn bytes_str(b: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(b).map_err(|e| format!("invalid UTF-8: {e}"))
 }
 
-/// The namespace of a resolved name. The schema's own namespaces come back borrowed from the
-/// tables (no allocation per element); others are copied.
+/// The namespace of a resolved name. The schema's own namespaces (and `xsi`, `xml`) come back
+/// borrowed from the tables (no allocation per element); others are copied.
 fn ns_of(r: &ResolveResult<'_>) -> Result<Cow<'static, str>, String> {
     match r {
         ResolveResult::Bound(ns) => {
-            let ns = bytes_str(ns.as_ref())?;
-            Ok(
-                match GLOBAL_ELEMENTS.binary_search_by(|(q, _)| q.ns.cmp(ns)) {
-                    Ok(i) => GLOBAL_ELEMENTS
-                        .get(i)
-                        .map_or_else(|| Cow::Owned(ns.to_owned()), |(q, _)| Cow::Borrowed(q.ns)),
-                    Err(_) => Cow::Owned(ns.to_owned()),
-                },
-            )
+            let ns = ns.as_ref();
+            match known_namespaces().iter().find(|k| k.as_bytes() == ns) {
+                Some(k) => Ok(Cow::Borrowed(k)),
+                None => Ok(Cow::Owned(bytes_str(ns)?.to_owned())),
+            }
         }
         // An unbound prefix is a namespace error that libxml2 recovers from: the name is
         // kept whole ("p:x") in no namespace. We do the same (see `name_of`).
         ResolveResult::Unbound | ResolveResult::Unknown(_) => Ok(Cow::Borrowed("")),
     }
+}
+
+/// The distinct namespaces of the global element and attribute declarations, plus `xsi` and
+/// `xml`: a dozen or so, compared by length first, instead of a binary search over every
+/// declaration per name.
+fn known_namespaces() -> &'static [&'static str] {
+    static KNOWN: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    KNOWN.get_or_init(|| {
+        let mut known: Vec<&'static str> = vec![XSI, XML_NS];
+        let names = GLOBAL_ELEMENTS
+            .iter()
+            .map(|(q, _)| q.ns)
+            .chain(GLOBAL_ATTRIBUTES.iter().map(|a| a.name.ns));
+        for ns in names {
+            if !ns.is_empty() && !known.contains(&ns) {
+                known.push(ns);
+            }
+        }
+        known
+    })
 }
 
 /// The local name to validate: the whole QName when its prefix is unbound.
@@ -210,76 +231,105 @@ impl<'a> Validator<'a> {
         r.config_mut().check_end_names = true;
         loop {
             let pos = r.buffer_position();
-            let (res, ev) = match r.read_resolved_event() {
-                Ok(x) => x,
+            let ev = match r.read_event() {
+                Ok(ev) => ev,
                 Err(e) => {
                     let at = r.error_position();
                     return Err(self.fatal(at, ErrorKind::Syntax(e.to_string())));
                 }
             };
-            match ev {
-                Event::Start(e) => {
-                    let ns = ns_of(&res).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
-                    let local = name_of(&res, e.name().into_inner(), e.local_name().into_inner())
-                        .map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
-                    self.start(&r, &ns, local, &e, pos)?;
-                }
-                Event::Empty(e) => {
-                    let ns = ns_of(&res).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
-                    let local = name_of(&res, e.name().into_inner(), e.local_name().into_inner())
-                        .map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
-                    self.start(&r, &ns, local, &e, pos)?;
-                    self.end(pos)?;
-                }
-                Event::End(_) => self.end(pos)?,
-                Event::Text(t) => {
-                    let s = t
-                        .xml10_content()
-                        .map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
-                    self.text(&s, pos)?;
-                }
-                Event::CData(t) => {
-                    let s = t
-                        .decode()
-                        .map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
-                    self.text(&s, pos)?;
-                }
-                Event::GeneralRef(g) => {
-                    let c = match g.resolve_char_ref() {
-                        Ok(Some(c)) => c,
-                        // `&[u8]` spelled out: with winnow linked (via toml), `as_ref` alone is ambiguous.
-                        Ok(None) => match AsRef::<[u8]>::as_ref(&*g) {
-                            b"lt" => '<',
-                            b"gt" => '>',
-                            b"amp" => '&',
-                            b"apos" => '\'',
-                            b"quot" => '"',
-                            other => {
-                                let name = String::from_utf8_lossy(other).into_owned();
-                                return Err(self.fatal(
-                                    pos,
-                                    ErrorKind::Syntax(format!("undefined entity &{name};")),
-                                ));
-                            }
-                        },
-                        Err(e) => return Err(self.fatal(pos, ErrorKind::Syntax(e.to_string()))),
-                    };
-                    if !is_xml_char(c) {
-                        return Err(self.fatal(
-                            pos,
-                            ErrorKind::Syntax(format!(
-                                "character reference to U+{:04X} is not an XML character",
-                                c as u32
-                            )),
-                        ));
-                    }
-                    self.text(c.encode_utf8(&mut [0; 4]), pos)?;
-                }
-                Event::DocType(_) => return Err(self.fatal(pos, ErrorKind::Dtd)),
-                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-                Event::Eof => break,
+            let eof = matches!(ev, Event::Eof);
+            self.feed(&r, &ev, pos)?;
+            if eof {
+                return Ok(());
             }
         }
+    }
+
+    /// Validate one event, read by `r` (whose namespace scope is that of the event) from byte
+    /// offset `pos`. [`Event::Eof`] runs the end-of-document checks.
+    pub(crate) fn feed(
+        &mut self,
+        r: &NsReader<&'a [u8]>,
+        ev: &Event<'a>,
+        pos: u64,
+    ) -> Result<(), Fatal> {
+        match ev {
+            Event::Start(e) => self.start_tag(r, e, pos)?,
+            Event::Empty(e) => {
+                self.start_tag(r, e, pos)?;
+                self.end(pos)?;
+            }
+            Event::End(_) => self.end(pos)?,
+            Event::Text(t) => {
+                let s = t
+                    .xml10_content()
+                    .map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
+                self.text(&s, pos)?;
+            }
+            Event::CData(t) => {
+                let s = t
+                    .decode()
+                    .map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
+                self.text(&s, pos)?;
+            }
+            Event::GeneralRef(g) => {
+                let c = match g.resolve_char_ref() {
+                    Ok(Some(c)) => c,
+                    // `&[u8]` spelled out: with winnow linked (via toml), `as_ref` alone is ambiguous.
+                    Ok(None) => match AsRef::<[u8]>::as_ref(&**g) {
+                        b"lt" => '<',
+                        b"gt" => '>',
+                        b"amp" => '&',
+                        b"apos" => '\'',
+                        b"quot" => '"',
+                        other => {
+                            let name = String::from_utf8_lossy(other).into_owned();
+                            return Err(self.fatal(
+                                pos,
+                                ErrorKind::Syntax(format!("undefined entity &{name};")),
+                            ));
+                        }
+                    },
+                    Err(e) => return Err(self.fatal(pos, ErrorKind::Syntax(e.to_string()))),
+                };
+                if !is_xml_char(c) {
+                    return Err(self.fatal(
+                        pos,
+                        ErrorKind::Syntax(format!(
+                            "character reference to U+{:04X} is not an XML character",
+                            c as u32
+                        )),
+                    ));
+                }
+                self.text(c.encode_utf8(&mut [0; 4]), pos)?;
+            }
+            Event::DocType(_) => return Err(self.fatal(pos, ErrorKind::Dtd)),
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Eof => self.end_of_document()?,
+        }
+        Ok(())
+    }
+
+    /// A start tag (of a `Start` or `Empty` event): resolve its name, then [`Self::start`].
+    fn start_tag(
+        &mut self,
+        r: &NsReader<&'a [u8]>,
+        e: &BytesStart<'a>,
+        pos: u64,
+    ) -> Result<(), Fatal> {
+        let (res, _) = r.resolve_element(e.name());
+        let ns = ns_of(&res).map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+        let local = name_of(&res, e.name().into_inner(), e.local_name().into_inner())
+            .map_err(|m| self.fatal(pos, ErrorKind::Syntax(m)))?;
+        self.start(r, &ns, local, e, pos)
+    }
+
+    fn end_of_document(&mut self) -> Result<(), Fatal> {
+        if self.eof_seen {
+            return Ok(());
+        }
+        self.eof_seen = true;
         let end = self.input.len() as u64;
         if !self.stack.is_empty() {
             return Err(self.fatal(
@@ -297,14 +347,14 @@ impl<'a> Validator<'a> {
     }
 
     fn text(&mut self, s: &str, pos: u64) -> Result<(), Fatal> {
-        if let Some(bad) = s.chars().find(|c| !is_xml_char(*c)) {
+        if let Some(bad) = first_non_xml_char(s) {
             return Err(self.fatal(
                 pos,
                 ErrorKind::Syntax(format!("U+{:04X} is not an XML character", bad as u32)),
             ));
         }
         let Some(f) = self.stack.last_mut() else {
-            if s.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
+            if is_xml_whitespace(s) {
                 return Ok(());
             }
             return Err(self.fatal(
@@ -316,7 +366,7 @@ impl<'a> Validator<'a> {
             f.text.push_str(s);
             return Ok(());
         }
-        let whitespace = s.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+        let whitespace = is_xml_whitespace(s);
         if let Mode::Typed {
             ty: TypeRef::Complex(ct),
             nil,
@@ -359,7 +409,7 @@ impl<'a> Validator<'a> {
             let value = a
                 .decode_and_unescape_value(r.decoder())
                 .map_err(|err| self.fatal(pos, ErrorKind::Syntax(err.to_string())))?;
-            if let Some(bad) = value.chars().find(|c| !is_xml_char(*c)) {
+            if let Some(bad) = first_non_xml_char(&value) {
                 return Err(self.fatal(
                     pos,
                     ErrorKind::Syntax(format!("U+{:04X} is not an XML character", bad as u32)),
@@ -375,13 +425,17 @@ impl<'a> Validator<'a> {
             slot.1.push_str(local);
             slot.2.clear();
             // Attribute-value normalization (XML 1.0 §3.3.3) for CDATA attributes.
-            slot.2.extend(value.chars().map(|c| {
-                if matches!(c, '\t' | '\n' | '\r') {
-                    ' '
-                } else {
-                    c
-                }
-            }));
+            if value.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
+                slot.2.extend(value.chars().map(|c| {
+                    if matches!(c, '\t' | '\n' | '\r') {
+                        ' '
+                    } else {
+                        c
+                    }
+                }));
+            } else {
+                slot.2.push_str(&value);
+            }
             n += 1;
         }
         Ok(n)
@@ -421,7 +475,8 @@ impl<'a> Validator<'a> {
         self.path.push('/');
         self.path.push_str(local);
         if index > 1 {
-            self.path.push_str(&format!("[{index}]"));
+            use std::fmt::Write as _;
+            let _ = write!(self.path, "[{index}]");
         }
         let n_attrs = self.collect_attrs(r, e, pos)?;
         let decl = self.child_decl(ns, local, pos)?;
@@ -948,6 +1003,22 @@ enum DeclFor {
     Skip,
 }
 
+/// The first character of `s` outside the XML 1.0 Char production, if any (ASCII checked
+/// byte by byte, the rest char by char).
+fn first_non_xml_char(s: &str) -> Option<char> {
+    if s.bytes()
+        .all(|b| (0x20..0x80).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        return None;
+    }
+    s.chars().find(|c| !is_xml_char(*c))
+}
+
+/// Whether `s` is only XML white space (S production: space, tab, CR, LF).
+fn is_xml_whitespace(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
 /// XML 1.0 Char production.
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
@@ -966,29 +1037,47 @@ pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
             },
         }]));
     }
-    let mut v = Validator {
-        input,
-        limits,
-        stack: Vec::with_capacity(16),
-        spare: Vec::with_capacity(16),
-        path: String::with_capacity(128),
-        errors: Vec::new(),
-        ids: HashSet::new(),
-        attrs: Vec::new(),
-        root_done: false,
-        root: None,
-        message_type: None,
-        foreign_attributes: false,
-    };
+    let mut v = Validator::new(input, limits);
     let _ = v.run();
-    if v.errors.is_empty() {
-        let root = v.root.unwrap_or("");
-        Ok(Validated {
-            root,
-            message_type: v.message_type.unwrap_or(root),
-            foreign_attributes: v.foreign_attributes,
-        })
-    } else {
-        Err(Errors(v.errors))
+    v.outcome()
+}
+
+impl<'a> Validator<'a> {
+    /// A validator for `input` (already UTF-8, size already checked), before its first event.
+    pub(crate) fn new(input: &'a [u8], limits: &'a Limits) -> Self {
+        Validator {
+            input,
+            limits,
+            stack: Vec::with_capacity(16),
+            spare: Vec::with_capacity(16),
+            path: String::with_capacity(128),
+            errors: Vec::new(),
+            ids: HashSet::new(),
+            attrs: Vec::new(),
+            root_done: false,
+            root: None,
+            message_type: None,
+            foreign_attributes: false,
+            eof_seen: false,
+        }
+    }
+
+    /// Whether an error has been found so far.
+    pub(crate) fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// The verdict once the last event ([`Event::Eof`]) has been fed, or validation stopped.
+    pub(crate) fn outcome(self) -> Result<Validated, Errors> {
+        if self.errors.is_empty() {
+            let root = self.root.unwrap_or("");
+            Ok(Validated {
+                root,
+                message_type: self.message_type.unwrap_or(root),
+                foreign_attributes: self.foreign_attributes,
+            })
+        } else {
+            Err(Errors(self.errors))
+        }
     }
 }

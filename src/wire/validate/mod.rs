@@ -9,7 +9,7 @@
 //! declarations are refused, and input size and nesting depth are capped ([`Limits`]).
 
 mod encoding;
-mod engine;
+pub(crate) mod engine;
 pub mod lexical;
 pub mod pattern;
 pub mod simple;
@@ -111,15 +111,58 @@ fn codec_error(e: &CodecError) -> Error {
     }
 }
 
-/// Validate an `oadrPayload` message against the schema, then decode it into the typed
-/// payload ([`crate::wire::from_xml`]). Every schema error is reported; the typed decoder
-/// only runs on valid input.
+/// Validate an `oadrPayload` message against the schema and decode it into the typed
+/// payload ([`crate::wire::from_xml`]). Every schema error is reported; a payload is only
+/// returned for valid input. A valid message is read once: the typed decoder pulls the
+/// events and the validator checks each of them as it goes; anything else is validated
+/// again on its own, so that every error is collected.
 pub fn decode(input: &[u8]) -> Result<OadrPayload, Errors> {
     decode_with(input, &Limits::default())
 }
 
 /// [`decode`] with explicit [`Limits`].
 pub fn decode_with(input: &[u8], limits: &Limits) -> Result<OadrPayload, Errors> {
+    match decode_fused(input, limits) {
+        Some(payload) => Ok(payload),
+        None => decode_two_pass(input, limits),
+    }
+}
+
+/// The common case, a valid message, in one pass: the typed decoder reads the document and
+/// the validator checks every event it reads (one tokenization instead of two). `None` when
+/// the message is not valid or not an `oadrPayload`, or when decoding fails: then
+/// [`decode_two_pass`] gives the answer, with every error. The verdict of this pass is the
+/// validator's own (same tables, same events), so the two agree; the differential test
+/// `tests/wire_fused.rs` checks it over every fixture and mutant.
+fn decode_fused(input: &[u8], limits: &Limits) -> Option<OadrPayload> {
+    if input.len() > limits.max_size {
+        return None;
+    }
+    let utf8 = encoding::to_utf8(input).ok()?;
+    let mut reader = super::decode::Reader::validating(&utf8, limits);
+    let payload = reader
+        .root(&super::generated::NS_OADR.0, b"oadrPayload")
+        .ok()?;
+    let v = reader.into_validator()?.outcome().ok()?;
+    if v.root != "oadrPayload" {
+        return None;
+    }
+    if !v.foreign_attributes {
+        return Some(payload);
+    }
+    // As in `decode_two_pass`: attributes kept raw need their prefixes pinned. When pinning
+    // renames nothing, the value just decoded is the answer; otherwise decode the pinned
+    // document (the validator's verdict on the original stands).
+    match super::codec::pin_attribute_prefixes(&utf8) {
+        None => Some(payload),
+        Some(pinned) => super::codec::from_xml_prechecked(&pinned).ok(),
+    }
+}
+
+/// Validate (collecting every error), then decode: the path for messages the fused pass
+/// does not accept. Public (hidden) for the differential test `tests/wire_fused.rs` only.
+#[doc(hidden)]
+pub fn decode_two_pass(input: &[u8], limits: &Limits) -> Result<OadrPayload, Errors> {
     let (v, utf8) = validate_utf8(input, limits)?;
     if v.root != "oadrPayload" {
         return Err(Errors(vec![Error {

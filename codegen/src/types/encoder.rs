@@ -1,0 +1,325 @@
+//! The encoder render step: per generated type, straight-line code appending XML to the
+//! hand-written writer in the `oadr` crate (`src/wire/encode/`), replacing xsd-parser's
+//! quick-xml serializer state machines (boxed per-element states, one `Event` and one
+//! `BytesStart` allocation per tag, then quick-xml's `Writer`).
+//!
+//! - complex types that are elements get `EncodeElement`: start tag (the name comes from the
+//!   parent, with the customary prefix computed here), attributes, then the content in schema
+//!   order, then the end tag; an element without content is written as an empty-element tag;
+//! - content types (`xs:choice` enums, nested sequences, substitution groups) get
+//!   `EncodeGroup`: their children, without an element of their own;
+//! - simple types get `EncodeText` (their lexical form, escaped by the writer) and an
+//!   `EncodeElement` that wraps the text in the element.
+//!
+//! The output is what xsd-parser's serializer wrote, modulo insignificant formatting:
+//! the same element and attribute names with the same prefixes, in the same order; the
+//! namespace declarations on the root are written by the runtime.
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::quote;
+use xsd_parser::models::data::{
+    ComplexData, ComplexDataAttribute, ComplexDataElement, ComplexDataEnum, ComplexDataStruct,
+    DataTypeVariant, Occurs, ReferenceData, SimpleData, StructMode,
+};
+use xsd_parser::models::meta::{ElementMetaVariant, ElementMode};
+use xsd_parser::pipeline::renderer::{
+    Context, QuickXmlSerializeRenderStep, RenderStep, RenderStepType,
+};
+
+/// Renders the encoders (see the module docs), and the `SerializeBytes` impls of simple
+/// types from xsd-parser's serializer step (the only part of it still generated).
+#[derive(Debug, Clone, Copy)]
+pub struct EncodeRenderStep;
+
+impl RenderStep for EncodeRenderStep {
+    fn render_step_type(&self) -> RenderStepType {
+        RenderStepType::ExtraImpls
+    }
+
+    fn render_type(&mut self, ctx: &mut Context<'_, '_>) {
+        let code = match &ctx.data.variant {
+            DataTypeVariant::BuildIn(_) | DataTypeVariant::Custom(_) => None,
+            DataTypeVariant::Dynamic(x) => Some(unsupported(&x.type_ident, "dynamic type")),
+            DataTypeVariant::Reference(x) => reference(x),
+            DataTypeVariant::Enumeration(x) => Some(via_serialize_bytes(&x.type_ident)),
+            DataTypeVariant::Union(x) => {
+                let arms = x.variants.iter().map(|v| {
+                    let v = &v.variant_ident;
+                    quote!(Self::#v(x) => crate::wire::encode::EncodeText::encode_text(x, w, attr),)
+                });
+                Some(text_impl(&x.type_ident, quote!(match self { #( #arms )* })))
+            }
+            DataTypeVariant::Simple(x) => Some(simple(x)),
+            DataTypeVariant::Complex(x) => Some(complex(x)),
+        };
+        if !matches!(&ctx.data.variant, DataTypeVariant::Complex(_)) {
+            // The `SerializeBytes` impls of simple types: the model's conversions use them,
+            // and enumerations are encoded through them (a borrowed `&'static str`).
+            QuickXmlSerializeRenderStep {
+                namespaces: xsd_parser::pipeline::renderer::NamespaceSerialization::Global,
+                default_namespace: None,
+            }
+            .render_type(ctx);
+        }
+        if let Some(code) = code {
+            ctx.current_module().append(code);
+        }
+    }
+}
+
+/// A type the encoder cannot handle: a compile error in the generated code, so that a schema
+/// change that needs it cannot go unnoticed.
+fn unsupported(ident: &Ident, what: &str) -> TokenStream {
+    let message = format!("oadr-codegen: no encoder for {what} {ident}");
+    quote!(compile_error!(#message);)
+}
+
+/// `impl EncodeText` with `body` (over `self`, `w` and `attr`), plus the `EncodeElement`
+/// that wraps the text in an element.
+fn text_impl(ident: &Ident, body: TokenStream) -> TokenStream {
+    quote! {
+        impl crate::wire::encode::EncodeText for #ident {
+            fn encode_text(&self, w: &mut crate::wire::encode::Writer<'_>, attr: bool) -> bool {
+                #body
+            }
+        }
+        impl crate::wire::encode::EncodeElement for #ident {
+            fn encode_element<'a>(&'a self, w: &mut crate::wire::encode::Writer<'a>, name: &[u8]) {
+                w.simple_element(name, self);
+            }
+        }
+    }
+}
+
+/// Enumerations: their `SerializeBytes` gives the value as a borrowed string.
+fn via_serialize_bytes(ident: &Ident) -> TokenStream {
+    text_impl(ident, quote!(w.serialize_bytes(self, attr)))
+}
+
+/// The items of a list type, separated by one space; `false` (no value) when empty.
+fn list_body() -> TokenStream {
+    quote! {
+        for (i, item) in self.0.iter().enumerate() {
+            if i > 0 {
+                w.raw(b" ");
+            }
+            crate::wire::encode::EncodeText::encode_text(item, w, attr);
+        }
+        !self.0.is_empty()
+    }
+}
+
+fn reference(data: &ReferenceData<'_>) -> Option<TokenStream> {
+    // Typedefs (`pub type A = B;`) need nothing.
+    if matches!(
+        data.mode,
+        xsd_parser::config::TypedefMode::Auto | xsd_parser::config::TypedefMode::Typedef
+    ) {
+        return None;
+    }
+    let body = match data.occurs {
+        Occurs::None => return None,
+        Occurs::Single => quote!(crate::wire::encode::EncodeText::encode_text(
+            &self.0, w, attr
+        )),
+        Occurs::Optional => quote! {
+            match &self.0 {
+                Some(inner) => crate::wire::encode::EncodeText::encode_text(inner, w, attr),
+                None => false,
+            }
+        },
+        Occurs::DynamicList | Occurs::StaticList(_) => list_body(),
+    };
+    Some(text_impl(&data.type_ident, body))
+}
+
+fn simple(data: &SimpleData<'_>) -> TokenStream {
+    let body = if let Some(digits) = data.meta.constrains.fraction_digits {
+        // As xsd-parser's serializer: a fixed number of fraction digits.
+        let format = format!("{{:.{digits}}}");
+        quote! {
+            w.display(format_args!(#format, self.0));
+            true
+        }
+    } else if data.meta.is_list {
+        list_body()
+    } else {
+        quote!(crate::wire::encode::EncodeText::encode_text(
+            &self.0, w, attr
+        ))
+    };
+    text_impl(&data.type_ident, body)
+}
+
+fn complex(data: &ComplexData<'_>) -> TokenStream {
+    let (main, content) = match data {
+        ComplexData::Enum {
+            type_,
+            content_type,
+        } => (enumeration(type_), content_type),
+        ComplexData::Struct {
+            type_,
+            content_type,
+        } => (structure(type_), content_type),
+    };
+    let content = content.as_deref().map(complex);
+    quote!(#main #content)
+}
+
+/// The qualified name of an element or attribute as xsd-parser's serializer wrote it
+/// (`ei:eiResponse`, `Id`, `gml:id`), as a byte string literal.
+fn tag(name: &xsd_parser::models::data::TagName<'_>) -> Literal {
+    Literal::byte_string(name.get(true).as_bytes())
+}
+
+/// The code writing one child (`value` is a reference to the field or variant value).
+fn child(el: &ComplexDataElement<'_>, value: TokenStream) -> TokenStream {
+    let meta = el.meta();
+    let one = |x: TokenStream| match &meta.variant {
+        ElementMetaVariant::Type {
+            mode: ElementMode::Group,
+            ..
+        } => quote!(crate::wire::encode::EncodeGroup::encode_group(#x, w);),
+        ElementMetaVariant::Type { .. } if el.target_is_dynamic => {
+            quote!(crate::wire::encode::EncodeGroup::encode_group(#x, w);)
+        }
+        ElementMetaVariant::Type { .. } => {
+            let name = tag(&el.tag_name);
+            quote!(crate::wire::encode::EncodeElement::encode_element(#x, w, #name);)
+        }
+        // `xs:any` elements carry their own name; text ignores the name.
+        ElementMetaVariant::Any { .. } | ElementMetaVariant::Text => {
+            quote!(crate::wire::encode::EncodeElement::encode_element(#x, w, b"");)
+        }
+    };
+    match el.occurs {
+        Occurs::None => quote!(),
+        Occurs::Single => one(value),
+        Occurs::Optional => {
+            let body = one(quote!(x));
+            quote!(if let Some(x) = #value { #body })
+        }
+        Occurs::DynamicList | Occurs::StaticList(_) => {
+            let body = one(quote!(x));
+            quote!(for x in #value { #body })
+        }
+    }
+}
+
+/// The start-tag code: `w.start(name)` and the attributes.
+fn start_tag(attributes: &[ComplexDataAttribute<'_>]) -> TokenStream {
+    let attrs = attributes.iter().map(|a| {
+        let field = &a.ident;
+        if a.meta.is_any() {
+            return quote!(w.any_attributes(&self.#field););
+        }
+        let name = tag(&a.tag_name);
+        if a.is_option {
+            quote!(if let Some(x) = &self.#field { w.attribute(#name, x); })
+        } else {
+            quote!(w.attribute(#name, &self.#field);)
+        }
+    });
+    quote! {
+        w.start(name);
+        #( #attrs )*
+    }
+}
+
+fn element_impl(ident: &Ident, body: TokenStream) -> TokenStream {
+    quote! {
+        impl crate::wire::encode::EncodeElement for #ident {
+            fn encode_element<'a>(&'a self, w: &mut crate::wire::encode::Writer<'a>, name: &[u8]) {
+                #body
+            }
+        }
+    }
+}
+
+fn group_impl(ident: &Ident, body: TokenStream) -> TokenStream {
+    quote! {
+        impl crate::wire::encode::EncodeGroup for #ident {
+            fn encode_group<'a>(&'a self, w: &mut crate::wire::encode::Writer<'a>) {
+                #body
+            }
+        }
+    }
+}
+
+fn structure(data: &ComplexDataStruct<'_>) -> TokenStream {
+    let ident = &data.type_ident;
+    let mut content = TokenStream::new();
+    match &data.mode {
+        StructMode::Empty { allow_any: true }
+        | StructMode::Sequence {
+            allow_any: true, ..
+        }
+        | StructMode::All {
+            allow_any: true, ..
+        } => return unsupported(ident, "untyped wildcard content in"),
+        StructMode::Empty { .. } => {}
+        StructMode::Sequence { elements, .. } | StructMode::All { elements, .. } => {
+            for el in elements {
+                let field = &el.field_ident;
+                content.extend(child(el, quote!(&self.#field)));
+            }
+        }
+        StructMode::Content { content: c } => {
+            let one = if c.is_simple() {
+                quote!(w.text(x);)
+            } else {
+                quote!(crate::wire::encode::EncodeGroup::encode_group(x, w);)
+            };
+            content.extend(match c.occurs {
+                Occurs::None => quote!(),
+                Occurs::Single => quote!(let x = &self.content; #one),
+                Occurs::Optional => quote!(if let Some(x) = &self.content { #one }),
+                _ => quote!(for x in &self.content { #one }),
+            });
+        }
+    }
+    if !data.represents_element() {
+        return group_impl(ident, content);
+    }
+    let start = start_tag(&data.attributes);
+    let body = if data.has_content() {
+        quote! {
+            #start
+            w.close_start();
+            #content
+            w.end(name);
+        }
+    } else {
+        quote! {
+            #start
+            w.close_empty();
+        }
+    };
+    element_impl(ident, body)
+}
+
+fn enumeration(data: &ComplexDataEnum<'_>) -> TokenStream {
+    let ident = &data.type_ident;
+    if data.allow_any {
+        return unsupported(ident, "untyped wildcard content in");
+    }
+    let arms = data.elements.iter().map(|el| {
+        let v = &el.variant_ident;
+        let body = child(el, quote!(x));
+        quote!(Self::#v(x) => { #body })
+    });
+    let matched = quote!(match self { #( #arms )* });
+    if !data.represents_element() {
+        return group_impl(ident, matched);
+    }
+    let start = start_tag(&[]);
+    element_impl(
+        ident,
+        quote! {
+            #start
+            w.close_start();
+            #matched
+            w.end(name);
+        },
+    )
+}
