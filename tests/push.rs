@@ -9,6 +9,9 @@
 //!
 //! Every wait is bounded; servers stop when dropped.
 
+// Without the `sqlite` feature the restart test is left out, and what only it uses is unused.
+#![cfg_attr(not(feature = "sqlite"), allow(unused))]
+
 #[path = "support/scenario.rs"]
 mod scenario;
 

@@ -153,12 +153,14 @@ pub(crate) fn snapshot<'a>(
     Ok(s)
 }
 
-/// Encode a reading's body.
+/// Encode a reading's body (the SQLite store keeps readings as rows of their own).
+#[cfg(feature = "sqlite")]
 pub(crate) fn reading_body(r: &Reading) -> Result<String, StoreError> {
     body("reading", r)
 }
 
 /// Decode a reading's body.
+#[cfg(feature = "sqlite")]
 pub(crate) fn reading(id: i64, b: &str) -> Result<Reading, StoreError> {
     decode("reading", &id.to_string(), b)
 }
