@@ -272,23 +272,32 @@ struct Scratch<'a> {
 }
 
 impl<'a> Scratch<'a> {
-    /// Add the declaration of `prefix` to `decls` unless the same binding is already in scope
-    /// of the output (an absent default namespace is the same as `xmlns=""`).
     fn consider(&mut self, prefix: &'a str, uri: &'a str) {
-        let current = self
-            .rendered
-            .iter()
-            .rev()
-            .find(|(p, _)| *p == prefix)
-            .map(|(_, u)| *u);
-        let needed = if prefix.is_empty() {
-            current.unwrap_or("") != uri
-        } else {
-            current != Some(uri)
-        };
-        if needed && !self.decls.iter().any(|(p, _)| *p == prefix) {
-            self.decls.push((prefix, uri));
-        }
+        consider(&self.rendered, &mut self.decls, prefix, uri);
+    }
+}
+
+/// Add the declaration of `prefix` to `decls` unless the same binding is already in scope
+/// of the output (`rendered`, innermost last; an absent default namespace is the same as
+/// `xmlns=""`). Shared with [`super::stream_c14n`].
+pub(crate) fn consider<'a>(
+    rendered: &[Binding<'a>],
+    decls: &mut Vec<Binding<'a>>,
+    prefix: &'a str,
+    uri: &'a str,
+) {
+    let current = rendered
+        .iter()
+        .rev()
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, u)| *u);
+    let needed = if prefix.is_empty() {
+        current.unwrap_or("") != uri
+    } else {
+        current != Some(uri)
+    };
+    if needed && !decls.iter().any(|(p, _)| *p == prefix) {
+        decls.push((prefix, uri));
     }
 }
 
