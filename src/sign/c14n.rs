@@ -149,6 +149,33 @@ pub fn canonicalize_id(xml: &str, id: &str, method: &Method) -> Result<Vec<u8>, 
     Ok(out)
 }
 
+/// [`canonicalize_id`] by the streamed implementation of the fast paths (no tree), or `None`
+/// where that implementation leaves the input to the complete path (fuzzing compares the
+/// two).
+#[doc(hidden)]
+pub fn canonicalize_id_streamed(xml: &str, id: &str, method: &Method) -> Option<Vec<u8>> {
+    let outline = super::outline::Outline::scan(xml).ok()?;
+    // As `canonicalize_id`: the first Id attribute of each element.
+    let mut previous = super::outline::NONE;
+    let mut found = outline
+        .ids
+        .iter()
+        .filter(|(_, e)| std::mem::replace(&mut previous, *e) != *e)
+        .filter(|(v, _)| *v == id)
+        .map(|(_, e)| *e);
+    let node = found.next()?;
+    if found.any(|e| e != node) {
+        return None;
+    }
+    let method = Method {
+        with_comments: false,
+        ..method.clone()
+    };
+    let mut out = Vec::new();
+    super::stream_c14n::write_element(&outline, node, &method, &mut out).ok()?;
+    Some(out)
+}
+
 fn parse_with_dtd(xml: &str) -> Result<roxmltree::Document<'_>, C14nError> {
     let opts = roxmltree::ParsingOptions {
         allow_dtd: true,
@@ -245,23 +272,32 @@ struct Scratch<'a> {
 }
 
 impl<'a> Scratch<'a> {
-    /// Add the declaration of `prefix` to `decls` unless the same binding is already in scope
-    /// of the output (an absent default namespace is the same as `xmlns=""`).
     fn consider(&mut self, prefix: &'a str, uri: &'a str) {
-        let current = self
-            .rendered
-            .iter()
-            .rev()
-            .find(|(p, _)| *p == prefix)
-            .map(|(_, u)| *u);
-        let needed = if prefix.is_empty() {
-            current.unwrap_or("") != uri
-        } else {
-            current != Some(uri)
-        };
-        if needed && !self.decls.iter().any(|(p, _)| *p == prefix) {
-            self.decls.push((prefix, uri));
-        }
+        consider(&self.rendered, &mut self.decls, prefix, uri);
+    }
+}
+
+/// Add the declaration of `prefix` to `decls` unless the same binding is already in scope
+/// of the output (`rendered`, innermost last; an absent default namespace is the same as
+/// `xmlns=""`). Shared with [`super::stream_c14n`].
+pub(crate) fn consider<'a>(
+    rendered: &[Binding<'a>],
+    decls: &mut Vec<Binding<'a>>,
+    prefix: &'a str,
+    uri: &'a str,
+) {
+    let current = rendered
+        .iter()
+        .rev()
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, u)| *u);
+    let needed = if prefix.is_empty() {
+        current.unwrap_or("") != uri
+    } else {
+        current != Some(uri)
+    };
+    if needed && !decls.iter().any(|(p, _)| *p == prefix) {
+        decls.push((prefix, uri));
     }
 }
 

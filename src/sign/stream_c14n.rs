@@ -34,22 +34,8 @@ impl<'a> State<'a> {
             .map(|(_, u)| *u)
     }
 
-    /// As [`super::c14n`]'s: declare `prefix` unless the output already binds it to `uri`.
     fn consider(&mut self, prefix: &'a str, uri: &'a str) {
-        let current = self
-            .rendered
-            .iter()
-            .rev()
-            .find(|(p, _)| *p == prefix)
-            .map(|(_, u)| *u);
-        let needed = if prefix.is_empty() {
-            current.unwrap_or("") != uri
-        } else {
-            current != Some(uri)
-        };
-        if needed && !self.decls.iter().any(|(p, _)| *p == prefix) {
-            self.decls.push((prefix, uri));
-        }
+        super::c14n::consider(&self.rendered, &mut self.decls, prefix, uri);
     }
 }
 
