@@ -119,11 +119,12 @@ open(out_md, "w").write(text)
 print(text)
 
 # The README's Performance section shows the latest default run (between its heading and the
-# next section).
+# next section or subsection: subsections such as "### Build time and binary size" stay).
 if out_md == "bench/RESULTS.md":
     readme = open("README.md").read()
     start = readme.find("## Performance\n")
-    end = readme.find("\n## ", start + 1)
+    ends = [e for e in (readme.find("\n## ", start + 1), readme.find("\n### ", start + 1)) if e >= 0]
+    end = min(ends) if ends else -1
     if start >= 0 and end > start:
         section = ["## Performance", "",
                    "oadr against OpenLEADR 0.5.36 doing the same work on the same machine, in one run of "
