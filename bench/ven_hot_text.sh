@@ -18,30 +18,9 @@
 # renamed since the last run is simply left where the linker puts it; rerun this script after
 # large changes to the VEN's start-up or idle path. Needs valgrind. Linux only.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PY="${OADR_PYTHON:-$ROOT/.venv/bin/python}"
 SECS="${1:-45}"
-TMP="$(mktemp -d)"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-[ "${BENCH_NO_BUILD:-0}" = 1 ] || (cd "$ROOT" && cargo build --release --quiet --bin oadr)
-OADR="$ROOT/target/release/oadr"
-
-(cd "$ROOT/tests/interop" && exec "$PY" openleadr_vtn.py --port 0 --duration $((SECS + 180)) \
-  --no-event --poll-freq 10 >"$TMP/vtn.log" 2>/dev/null) &
-PIDS+=($!)
-for _ in $(seq 300); do grep -q '"listening"' "$TMP/vtn.log" 2>/dev/null && break; sleep 0.1; done
-URL="$("$PY" -c 'import json,sys
-for l in open(sys.argv[1]):
-    o=json.loads(l)
-    if o["kind"]=="listening": print(o["url"]); break' "$TMP/vtn.log")"
-[ -n "$URL" ] || { echo "VTN did not start" >&2; exit 1; }
+source "$(dirname "$0")/idle_ven_common.sh"
+start_vtn $((SECS + 180))
 
 RUST_LOG=warn valgrind --tool=callgrind --demangle=no --callgrind-out-file="$TMP/callgrind.out" \
   "$OADR" ven --vtn-url "$URL" --ven-name oadr-hot-text --state "$TMP/state.json" \

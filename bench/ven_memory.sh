@@ -10,34 +10,12 @@
 # Prints one JSON line per VEN and a ratio line. Linux only (/proc). Every process started
 # here is stopped on exit.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PY="${OADR_PYTHON:-$ROOT/.venv/bin/python}"
 IDLE="${1:-10}"
 SAMPLES="${2:-5}"
-TMP="$(mktemp -d)"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# BENCH_NO_BUILD=1 (bench/compare.sh): already built. Building the binary alone would
-# rebuild the crate with other tokio features (no dev-dependencies to unify with).
-[ "${BENCH_NO_BUILD:-0}" = 1 ] || (cd "$ROOT" && cargo build --release --quiet --bin oadr)
-OADR="$ROOT/target/release/oadr"
-
-# One OpenLEADR VTN, no events, reports requested, 10 s poll frequency (OpenLEADR's default).
-(cd "$ROOT/tests/interop" && exec "$PY" openleadr_vtn.py --port 0 --duration $((IDLE * 4 + 120)) \
-  --no-event --poll-freq 10 >"$TMP/vtn.log" 2>/dev/null) &
-PIDS+=($!)
-for _ in $(seq 300); do grep -q '"listening"' "$TMP/vtn.log" 2>/dev/null && break; sleep 0.1; done
-URL="$("$PY" -c 'import json,sys
-for l in open(sys.argv[1]):
-    o=json.loads(l)
-    if o["kind"]=="listening": print(o["url"]); break' "$TMP/vtn.log")"
-[ -n "$URL" ] || { echo "VTN did not start" >&2; exit 1; }
+# (Building the binary alone gives the same binary as bench/compare.sh's build with the
+# examples: Cargo.toml asks for the features the dev-dependencies would add.)
+source "$(dirname "$0")/idle_ven_common.sh"
+start_vtn $((IDLE * 4 + 120))
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 rss_part() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$2/status"; }
