@@ -13,22 +13,40 @@
 //! - [`validate`](mod@validate): XSD validation against tables generated from the same
 //!   schema set; [`decode`] and [`encode`] put validation and the codec together.
 //!
-//! # Why the send path still validates its own output
+//! # The validating encoder, and when the send path still validates its output
 //!
-//! [`encode`] (and so `model::encode` and the VEN/VTN runtimes) validates the bytes
-//! [`to_xml`] wrote before they leave, in release builds too. The encoder writes exactly what
-//! the typed structs hold, but the structs do not make invalid messages unrepresentable:
-//! facet newtypes are built without their facet checks (`new` does not run `validate_str`,
-//! and the field is public), builtin types are plain aliases (`xs:ID`, `xs:language`,
-//! `xs:base64Binary`, `xs:dateTime` are `String`, `xs:positiveInteger` is `usize`),
-//! `Vec` fields do not carry their minOccurs/maxOccurs, and `xs:ID` uniqueness is a property
-//! of the whole document. `tests/wire_encode.rs` shows one such value (a broken
-//! `createdDateTime`) encoding to schema-invalid bytes that only validation stops. Measured
-//! (callgrind, instructions per message over the valid fixtures, same run): model to wire
-//! structs ~23k, wire structs to bytes ~24k (the xsd-parser serializer it replaced: ~170k),
-//! validation of the bytes ~200k. So validation is now most of the send path's cost; dropping
-//! it safely needs the generated encoder to check facets, occurrences and the builtin lexical
-//! spaces itself while it writes, which it does not do yet.
+//! The typed structs do not make invalid messages unrepresentable: facet newtypes are built
+//! without their facet checks (`new` does not run `validate_str`, and the field is public),
+//! builtin types are plain aliases (`xs:ID`, `xs:language`, `xs:base64Binary`,
+//! `xs:dateTime` are `String`, `xs:positiveInteger` is `usize`), `Vec` fields do not carry
+//! their minOccurs/maxOccurs, and `xs:ID` uniqueness is a property of the whole document
+//! (`tests/wire_encode.rs` shows a broken `createdDateTime` encoding to schema-invalid
+//! bytes). So [`encode`] (and `model::encode`, the VEN/VTN runtimes) must not send what
+//! [`to_xml`] writes unchecked.
+//!
+//! Validating the bytes afterwards cost ~200k instructions per message (callgrind, valid
+//! fixtures), ~80% of the send path. Instead the writer runs the schema checks while it
+//! writes (`encode::check`): for every element, the transition of its parent's
+//! content-model automaton (occurrence bounds, required choices, order) and the end-state
+//! check; for every attribute, its declaration, required attributes, fixed values; for every
+//! value, `validate::simple::validate` with the facets of its type from the generated tables
+//! (enumerations, patterns, lengths, ranges, digits, the lexical spaces of the built-ins,
+//! `xs:ID` uniqueness). These are the validator's own tables and functions, applied to the
+//! names the encoder writes and to the text it wrote (read back unescaped), without
+//! tokenizing or resolving anything. The checks answer valid, invalid, or "not followed"
+//! (`xs:any` elements, `anyAttribute` values and `xsi:` attributes kept from decoded input,
+//! mixed text: what only the validator can judge).
+//!
+//! Decision: in release builds [`encode`] returns the bytes without a second pass when the
+//! checks prove them valid; otherwise it runs [`validate`] over them, whose errors (every
+//! one, with element path, line, column and response code) are what the caller gets. In
+//! debug builds, and so in every test, [`encode`] validates every document anyway and
+//! panics when the checks and the validator disagree: the whole test suite doubles as a
+//! check of the encoder. `tests/wire_encode_check.rs` is the differential test that makes
+//! dropping the pass honest: fixtures, thousands of mutants, single-field corruptions and
+//! generated messages, with the checks' verdict equal to the validator's on the bytes and
+//! every accepted document passing `xmllint --schema`. An explicit option was not added:
+//! callers that want the second pass anyway call [`validate`] on the bytes.
 //!
 //! A schema update changes the generated modules; the compiler then points at every place in
 //! `model` that must follow.

@@ -164,13 +164,19 @@ fn expected(a: &Automaton, state: u16) -> String {
     }
 }
 
-/// Where a child matched in a content model.
-enum Match<'t> {
+/// Where a child matched in a content model (also used by the encoder's checker).
+pub(crate) enum Match<'t> {
     Decl(u16),
     Wild(&'t Wildcard),
 }
 
-fn transition(a: &Automaton, state: u16, ns: &str, local: &str) -> Option<(u16, Match<'static>)> {
+/// The automaton state after child `{ns}local` in `state`, with what it matched.
+pub(crate) fn transition(
+    a: &Automaton,
+    state: u16,
+    ns: &str,
+    local: &str,
+) -> Option<(u16, Match<'static>)> {
     let follow = a.follow.get(usize::from(state))?;
     let mut wild = None;
     for p in follow.iter() {
