@@ -145,7 +145,7 @@ fn check_facets(f: &Facets, b: Option<Builtin>, ws: WhiteSpace, v: &str) -> Resu
     if !f.enumeration.is_empty() {
         // The lexical form itself first (one comparison per value, no normalization);
         // equal lexical forms are equal values in every type.
-        let hit = f.enumeration.iter().any(|e| *e == v)
+        let hit = f.enumeration.contains(&v)
             || f.enumeration.iter().any(|e| match b {
                 Some(b) if is_numeric(b) => cmp_decimal(v, e) == Some(Ordering::Equal),
                 // `v` is normalized already, so `e == v` implies `normalize(e) == v`.
