@@ -38,7 +38,7 @@
 //! mixed text: what only the validator can judge).
 //!
 //! Decision: in release builds [`encode`] returns the bytes without a second pass when the
-//! checks prove them valid; otherwise it runs [`validate`] over them, whose errors (every
+//! checks prove them valid; otherwise it runs [`validate()`] over them, whose errors (every
 //! one, with element path, line, column and response code) are what the caller gets. In
 //! debug builds, and so in every test, [`encode`] validates every document anyway and
 //! panics when the checks and the validator disagree: the whole test suite doubles as a
@@ -46,7 +46,7 @@
 //! dropping the pass honest: fixtures, thousands of mutants, single-field corruptions and
 //! generated messages, with the checks' verdict equal to the validator's on the bytes and
 //! every accepted document passing `xmllint --schema`. An explicit option was not added:
-//! callers that want the second pass anyway call [`validate`] on the bytes.
+//! callers that want the second pass anyway call [`validate()`] on the bytes.
 //!
 //! A schema update changes the generated modules; the compiler then points at every place in
 //! `model` that must follow.
