@@ -3,17 +3,56 @@ use std::path::PathBuf;
 fn main() {
     let manifest =
         PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
-    let xsd = manifest.join("xsd");
-    println!("cargo:rerun-if-changed=xsd");
-    println!("cargo:rerun-if-changed=codegen/src");
     println!("cargo:rerun-if-env-changed=OADR_NO_RELR");
+    println!("cargo:rerun-if-env-changed=OADR_NO_HOT_TEXT");
+    println!("cargo:rerun-if-changed=link/hot-text.ld");
     if packed_relocations_run_here() {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
-    if let Err(e) = oadr_codegen::generate(&xsd, &out) {
-        panic!("oadr-codegen failed on {}: {e}", xsd.display());
+    if default_lld_links_here() {
+        let script = manifest.join("link").join("hot-text.ld");
+        println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
     }
+}
+
+/// Whether the `oadr` binary is linked by the toolchain's own lld, which then places the
+/// functions listed in `link/hot-text.ld` (those an idle VEN has run, see
+/// `bench/ven_hot_text.sh`) side by side at the start of `.text`.
+///
+/// An idle VEN's resident memory is mostly this executable's code, and the kernel maps up to
+/// 64 KiB around each code page touched: the 1.2 MB a VEN runs, scattered over the 9 MB of
+/// code, kept ~6 MiB resident (issue 5). The script only orders sections, so a function it
+/// names that no longer exists costs nothing. It is a GNU `INSERT` script, which lld (the
+/// default linker of x86_64-unknown-linux-gnu since Rust 1.90) and GNU ld accept but other
+/// linkers may not: it is left out when a linker or linker flavour is configured
+/// (`RUSTC_LINKER`, `-C linker...`, `-C link-arg=-fuse-ld=...`), for other targets, and with
+/// `OADR_NO_HOT_TEXT=1`; debug builds (opt-level 0) skip it too.
+fn default_lld_links_here() -> bool {
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    let flags = var("CARGO_ENCODED_RUSTFLAGS");
+    if !var("OADR_NO_HOT_TEXT").is_empty()
+        || var("OPT_LEVEL") == "0"
+        || var("TARGET") != "x86_64-unknown-linux-gnu"
+        || std::env::var_os("RUSTC_LINKER").is_some()
+        || ["linker", "link-self-contained", "fuse-ld"]
+            .iter()
+            .any(|f| flags.contains(f))
+    {
+        return false;
+    }
+    // `rustc 1.95.0 (59807616e 2026-04-14)`
+    let Ok(out) = std::process::Command::new(var("RUSTC")).arg("-V").output() else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut v = text
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("")
+        .split('.')
+        .map(|n| n.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (v.next().unwrap_or(0), v.next().unwrap_or(0));
+    (major, minor) >= (1, 90)
 }
 
 /// Whether to link the `oadr` binary with packed relative relocations (DT_RELR).

@@ -88,10 +88,17 @@ for signed in (False, True):
         if signed:
             note += f"; openssl rsa2048 sign: {vtn_sum['openssl_rsa2048_sign_per_s']:,.0f}/s"
         row(f"VTN {what}polls/s, concurrency {c}", o["polls_per_s"], l["polls_per_s"], note=note)
+        lat_note = ""
+        if o.get("pinned"):
+            lat_note = f"servers: {o['server_threads']} worker thread(s) pinned apart from the load generator"
+            shared = vtn.get(("oadr-shared", False, c))
+            if shared and not signed:
+                lat_note += (f"; unpinned, one worker per core beside it: {shared['p50_us'] / 1000:.2f} / "
+                             f"{shared['p99_us'] / 1000:.2f} ms")
         rows.append((f"VTN {what}poll latency p50 / p99, concurrency {c}",
                      f"{o['p50_us'] / 1000:.2f} / {o['p99_us'] / 1000:.2f} ms",
                      f"{l['p50_us'] / 1000:.1f} / {l['p99_us'] / 1000:.1f} ms",
-                     f"{l['p99_us'] / max(o['p99_us'], 1):,.1f}x (p99)", ""))
+                     f"{l['p99_us'] / max(o['p99_us'], 1):,.1f}x (p99)", lat_note))
 o16, l16 = vtn[("oadr", False, 16)], vtn[("openleadr", False, 16)]
 row("VTN polls/s, concurrency 16", o16["polls_per_s"], l16["polls_per_s"],
     note=f"p99 {o16['p99_us'] / 1000:.2f} ms vs {l16['p99_us'] / 1000:.1f} ms")

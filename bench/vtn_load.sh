@@ -16,8 +16,15 @@
 # every message), so its signed run registers only SIGNED_VENS VENs (default 64) to stay bounded.
 #
 #   bench/vtn_load.sh [VENS=1000] [SECONDS=5]
+# The load generator and the servers share this machine. So that they do not preempt each other
+# (a preempted server or generator thread waits a whole scheduler slice, a few ms, which is what
+# p99 then measures), the servers get SERVER_THREADS worker threads (default: the cores the
+# generator leaves, at least 1) pinned to their own cores with taskset, and the generator is
+# pinned to the rest, as if they ran on separate machines. The same holds for every server
+# measured (oadr, bare hyper, OpenLEADR). One more run, `oadr-shared`, gives the unpinned figure
+# with oadr's default of one worker per core beside the generator (c=64).
 #   env: OADR_PYTHON (else scripts/venv.sh), OADR_BENCH_PROFILE=debug (only ratios mean anything),
-#        CLIENT_THREADS (load generator threads, default 1),
+#        CLIENT_THREADS (load generator threads, default 1), SERVER_THREADS, PIN=0 (no pinning),
 #        SIGNED_VENS, BENCH_JSON=FILE (append one JSON line per run and a summary line, for
 #        bench/compare.sh)
 set -euo pipefail
@@ -43,22 +50,34 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+ncpu=$(nproc)
+client_threads=${CLIENT_THREADS:-1}
+server_threads=${SERVER_THREADS:-$(( ncpu > client_threads ? ncpu - client_threads : 1 ))}
+on_server=(); on_client=(); pinned=0
+if [ "${PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ $((server_threads + client_threads)) -le "$ncpu" ]; then
+  on_server=(taskset -c "0-$((server_threads - 1))")
+  on_client=(taskset -c "$server_threads-$((ncpu - 1))")
+  pinned=1
+fi
+echo "== servers: $server_threads worker thread(s); load generator: $client_threads thread(s); pinned apart: $pinned" >&2
 cert=tests/fixtures/certs/vtn-rsa.crt
 key=tests/fixtures/certs/vtn-rsa.key
 
 # run NAME SIGNED PORT VENS CONCURRENCY [extra vtn_load args]: one load run, one JSON line kept.
 run() {
   local name=$1 signed=$2 p=$3 n=$4 c=$5; shift 5
-  "$load" run --url "http://127.0.0.1:$p" --vens "$n" --concurrency "$c" --seconds "$secs" \
-    --threads "${CLIENT_THREADS:-1}" "$@" \
-    | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d.update(server=sys.argv[1], signed=sys.argv[2]=="1"); print(json.dumps(d))' "$name" "$signed" \
+  local client=("${on_client[@]}") threads=$server_threads pin=$pinned
+  if [ "$name" = oadr-shared ]; then client=(); threads=$ncpu; pin=0; fi
+  "${client[@]}" "$load" run --url "http://127.0.0.1:$p" --vens "$n" --concurrency "$c" --seconds "$secs" \
+    --threads "$client_threads" "$@" \
+    | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d.update(server=sys.argv[1], signed=sys.argv[2]=="1", server_threads=int(sys.argv[3]), pinned=sys.argv[4]=="1"); print(json.dumps(d))' "$name" "$signed" "$threads" "$pin" \
     | tee -a "$tmp/runs.jsonl"
 }
 
 echo "== oadr vtn (XML codec), $vens VENs" >&2
 vp=$(port); ap=$(port)
-OADR_ADMIN_TOKEN=bench "$bin" vtn --listen "127.0.0.1:$vp" --admin "127.0.0.1:$ap" --db "$tmp/vtn.db" \
-  --accept-any --codec xml --sync normal 2>"$tmp/vtn.log" & vtn_pid=$!; pids+=($vtn_pid)
+OADR_ADMIN_TOKEN=bench "${on_server[@]}" "$bin" vtn --listen "127.0.0.1:$vp" --admin "127.0.0.1:$ap" --db "$tmp/vtn.db" \
+  --accept-any --codec xml --sync normal --threads "$server_threads" 2>"$tmp/vtn.log" & vtn_pid=$!; pids+=($vtn_pid)
 wait_port "$vp"
 rss0=$(rss_kib "$vtn_pid")
 run oadr 0 "$vp" "$vens" 16 --codec xml
@@ -67,9 +86,17 @@ run oadr 0 "$vp" "$vens" 64 --codec xml
 rss2=$(rss_kib "$vtn_pid")
 stop "$vtn_pid"
 
+echo "== oadr vtn unpinned, one worker per core (its default), beside the load generator" >&2
+vp=$(port); ap=$(port)
+OADR_ADMIN_TOKEN=bench "$bin" vtn --listen "127.0.0.1:$vp" --admin "127.0.0.1:$ap" --db "$tmp/vtn-shared.db" \
+  --accept-any --codec xml --sync normal 2>"$tmp/vtn-shared.log" & vtn_pid=$!; pids+=($vtn_pid)
+wait_port "$vp"
+run oadr-shared 0 "$vp" "$vens" 64 --codec xml
+stop "$vtn_pid"
+
 echo "== bare hyper, fixed body" >&2
 bp=$(port)
-"$load" bare "127.0.0.1:$bp" & bare_pid=$!; pids+=($bare_pid)
+"${on_server[@]}" "$load" bare "127.0.0.1:$bp" --threads "$server_threads" & bare_pid=$!; pids+=($bare_pid)
 wait_port "$bp"
 run bare 0 "$bp" "$vens" 16 --bare
 run bare 0 "$bp" "$vens" 64 --bare
@@ -77,7 +104,7 @@ stop "$bare_pid"
 
 echo "== OpenLEADR OpenADRServer, $vens VENs" >&2
 op=$(port)
-"$py" bench/py/openleadr_vtn_load.py --port "$op" >"$tmp/ol.log" 2>&1 & ol_pid=$!; pids+=($ol_pid)
+"${on_server[@]}" "$py" bench/py/openleadr_vtn_load.py --port "$op" >"$tmp/ol.log" 2>&1 & ol_pid=$!; pids+=($ol_pid)
 wait_port "$op"
 run openleadr 0 "$op" "$vens" 16 --codec xml
 run openleadr 0 "$op" "$vens" 64 --codec xml
@@ -85,14 +112,14 @@ stop "$ol_pid"
 
 echo "== signed responses (RSA-2048): oadr vtn $vens VENs, OpenLEADR $signed_vens VENs" >&2
 vp=$(port); ap=$(port)
-OADR_ADMIN_TOKEN=bench "$bin" vtn --listen "127.0.0.1:$vp" --admin "127.0.0.1:$ap" --db "$tmp/vtn-signed.db" \
-  --accept-any --codec xml --sync normal --cert "$cert" --key "$key" 2>"$tmp/vtn-signed.log" & vtn_pid=$!; pids+=($vtn_pid)
+OADR_ADMIN_TOKEN=bench "${on_server[@]}" "$bin" vtn --listen "127.0.0.1:$vp" --admin "127.0.0.1:$ap" --db "$tmp/vtn-signed.db" \
+  --accept-any --codec xml --sync normal --threads "$server_threads" --cert "$cert" --key "$key" 2>"$tmp/vtn-signed.log" & vtn_pid=$!; pids+=($vtn_pid)
 wait_port "$vp"
 run oadr 1 "$vp" "$vens" 16 --codec xml || echo "signed run failed (see above); left out of the summary" >&2
 run oadr 1 "$vp" "$vens" 64 --codec xml || echo "signed run failed (see above); left out of the summary" >&2
 stop "$vtn_pid"
 op=$(port)
-"$py" bench/py/openleadr_vtn_load.py --port "$op" --cert "$cert" --key "$key" >"$tmp/ol-signed.log" 2>&1 & ol_pid=$!; pids+=($ol_pid)
+"${on_server[@]}" "$py" bench/py/openleadr_vtn_load.py --port "$op" --cert "$cert" --key "$key" >"$tmp/ol-signed.log" 2>&1 & ol_pid=$!; pids+=($ol_pid)
 wait_port "$op"
 run openleadr 1 "$op" "$signed_vens" 16 --codec xml || echo "signed run failed (see above); left out of the summary" >&2
 run openleadr 1 "$op" "$signed_vens" 64 --codec xml || echo "signed run failed (see above); left out of the summary" >&2
@@ -112,6 +139,12 @@ for c in (16, 64):
           f"{o['errors']} errors); OpenLEADR {l['polls_per_s']:.0f} polls/s (p50 {l['p50_us']} us, p99 {l['p99_us']} us) "
           f"-> {o['polls_per_s']/l['polls_per_s']:.1f}x (target >= 15x); bare hyper {b['polls_per_s']:.0f} polls/s "
           f"-> {100*o['polls_per_s']/b['polls_per_s']:.0f}% of bare (target >= 50%)")
+o = runs[("oadr", False, 64)]
+print(f"servers: {o['server_threads']} worker thread(s), pinned apart from the load generator: {o['pinned']}")
+if ("oadr-shared", False, 64) in runs:
+    s = runs[("oadr-shared", False, 64)]
+    print(f"concurrency 64, oadr unpinned with one worker per core beside the generator: {s['polls_per_s']:.0f} polls/s "
+          f"(p50 {s['p50_us']} us, p99 {s['p99_us']} us)")
 for c in (16, 64):
     if ("oadr", True, c) not in runs or ("openleadr", True, c) not in runs:
         print(f"signed, concurrency {c}: no figure (a signed run failed)")

@@ -1,7 +1,7 @@
 //! Load generator for `bench/vtn_load.sh`: N simulated VENs polling a VTN over loopback.
 //!
 //!     vtn_load run --url http://127.0.0.1:8080 --vens 1000 --concurrency 64 --seconds 5 [--codec json|xml]
-//!     vtn_load bare 127.0.0.1:8090      # a bare hyper server answering a fixed body (the ceiling)
+//!     vtn_load bare 127.0.0.1:8090 [--threads 2]   # a bare hyper server answering a fixed body (the ceiling)
 //!
 //! `run` registers --vens VENs (oadrCreatePartyRegistration), then --concurrency keep-alive
 //! connections, driven by --threads event-driven client threads (default 1), send oadrPoll for
@@ -334,9 +334,9 @@ impl oadr::transport::http_server::HttpHandler for Fixed {
     }
 }
 
-fn bare(addr: &str) {
+fn bare(addr: &str, threads: usize) {
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(threads.max(1))
         .enable_all()
         .build()
         .expect("runtime");
@@ -359,9 +359,12 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("run") => run(&args[2..]),
-        Some("bare") => bare(args.get(2).map(String::as_str).unwrap_or("127.0.0.1:8090")),
+        Some("bare") => bare(
+            args.get(2).map(String::as_str).unwrap_or("127.0.0.1:8090"),
+            arg(&args[2..], "--threads", "2").parse().unwrap_or(2),
+        ),
         _ => {
-            eprintln!("usage: vtn_load run --url URL [--vens N] [--concurrency C] [--seconds S] [--codec json|xml] [--bare] | vtn_load bare ADDR");
+            eprintln!("usage: vtn_load run --url URL [--vens N] [--concurrency C] [--seconds S] [--codec json|xml] [--bare] | vtn_load bare ADDR [--threads N]");
             std::process::exit(2);
         }
     }

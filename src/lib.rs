@@ -143,4 +143,5 @@ pub mod store;
 pub mod transport;
 pub mod ven;
 pub mod vtn;
-pub mod wire;
+#[doc(inline)]
+pub use oadr_wire::wire;

@@ -62,6 +62,8 @@ fn scenario(python: &Path, mode: Mode) {
             .args(["--allow-fingerprint", &fingerprint("ven-rsa.crt")]);
     }
     if tls {
+        // The TLS run also covers the single-threaded runtime `--threads 1` selects.
+        vtn.args(["--threads", "1"]);
         vtn.args([
             "--tls-cert",
             &p("vtn-rsa.crt"),

@@ -75,7 +75,8 @@ pub struct VtnArgs {
     /// Payload encoding on the OpenADR endpoints.
     #[arg(long, value_enum, default_value = "xml")]
     pub codec: CodecArg,
-    /// Worker threads serving requests (0: one per CPU core).
+    /// Worker threads serving requests (0: one per CPU core). With 1, everything runs on one
+    /// single-threaded runtime (no work stealing, no cross-thread wake-ups).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Also serve VENs over XMPP (spec digest §3) as this account, e.g.
@@ -276,11 +277,17 @@ fn run_inner(args: VtnArgs) -> Result<(), String> {
         0 => std::thread::available_parallelism().map_or(2, usize::from),
         n => n,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("runtime: {e}"))?;
+    let rt = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+    }
+    .map_err(|e| format!("runtime: {e}"))?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await

@@ -17,8 +17,12 @@
 //! old generation moves the entry to the current one, so VENs that keep polling stay in.
 
 use crate::model::Message;
-use std::collections::HashMap;
 use std::sync::Mutex;
+
+/// Keyed by whole bodies of up to [`MAX_BODY`] bytes that any peer chooses: foldhash with a
+/// per-process random seed, which costs a fraction of SipHash over such keys and still keeps
+/// the bucket of a given body unpredictable to the peer. The key comparison is exact.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Largest body remembered (an oadrPoll is about 600 bytes with the customary namespace
 /// declarations).

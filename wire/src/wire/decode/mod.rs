@@ -77,6 +77,17 @@ impl<T: DecodeGroup> DecodeGroup for Box<T> {
     }
 }
 
+/// How the name of the start tag in [`Reader`]'s look-ahead resolved.
+#[derive(Debug, Clone, Copy)]
+enum PeekedNs {
+    /// No prefix and no default namespace.
+    Unbound,
+    /// Bound to the URI in `Reader::peeked_ns_uri`.
+    Bound,
+    /// An undeclared prefix.
+    Unknown,
+}
+
 /// The reader the generated decoders pull from, with one event of look-ahead.
 pub struct Reader<'a> {
     xml: NsReader<&'a [u8]>,
@@ -84,6 +95,12 @@ pub struct Reader<'a> {
     peeked: Option<Event<'a>>,
     /// Byte offset where `peeked` starts.
     peeked_at: u64,
+    /// When `peeked` is a start tag: where its local name starts in its QName, and its
+    /// namespace (resolved once per element rather than once per [`Reader::is`] question).
+    peeked_local: usize,
+    peeked_ns: PeekedNs,
+    /// The namespace URI of `peeked` when it is [`PeekedNs::Bound`].
+    peeked_ns_uri: Vec<u8>,
     /// The element being decoded was an empty-element tag: it has no content to read.
     in_empty: bool,
     depth: usize,
@@ -104,6 +121,9 @@ impl<'a> Reader<'a> {
             xml: NsReader::from_reader(xml),
             peeked: None,
             peeked_at: 0,
+            peeked_local: 0,
+            peeked_ns: PeekedNs::Unbound,
+            peeked_ns_uri: Vec::new(),
             in_empty: false,
             depth: 0,
             helper: DeserializeHelper::default(),
@@ -205,6 +225,20 @@ impl<'a> Reader<'a> {
                         })
                     }
                     event => {
+                        if let Event::Start(e) | Event::Empty(e) = &event {
+                            let name = e.name();
+                            self.peeked_local =
+                                name.as_ref().len() - name.local_name().as_ref().len();
+                            self.peeked_ns = match self.xml.resolve_element(name).0 {
+                                ResolveResult::Unbound => PeekedNs::Unbound,
+                                ResolveResult::Bound(uri) => {
+                                    self.peeked_ns_uri.clear();
+                                    self.peeked_ns_uri.extend_from_slice(uri.as_ref());
+                                    PeekedNs::Bound
+                                }
+                                ResolveResult::Unknown(_) => PeekedNs::Unknown,
+                            };
+                        }
                         self.peeked_at = at;
                         self.peeked = Some(event);
                         break;
@@ -253,17 +287,16 @@ impl<'a> Reader<'a> {
         let Some(Event::Start(start) | Event::Empty(start)) = &self.peeked else {
             return Ok(false);
         };
-        let name = start.name();
-        if name.local_name().as_ref() != local {
+        if start.name().as_ref().get(self.peeked_local..) != Some(local) {
             return Ok(false);
         }
         let Some(ns) = ns else {
             return Ok(true);
         };
-        Ok(match self.xml.resolve_element(name).0 {
-            ResolveResult::Unbound => true,
-            ResolveResult::Bound(bound) => bound.as_ref() == ns,
-            ResolveResult::Unknown(_) => false,
+        Ok(match self.peeked_ns {
+            PeekedNs::Unbound => true,
+            PeekedNs::Bound => self.peeked_ns_uri == ns,
+            PeekedNs::Unknown => false,
         })
     }
 
@@ -489,7 +522,36 @@ impl<'a> Reader<'a> {
     /// The text content of the current element (simple content), with character and entity
     /// references resolved and leading/trailing ASCII whitespace removed, converted to `T`.
     pub fn simple<T: DeserializeBytes>(&mut self) -> Result<T> {
+        if !self.in_empty && self.validator.as_ref().is_some_and(Validator::collecting) {
+            return self.simple_shared();
+        }
         let text = self.character_data(false)?.unwrap_or_default();
+        deserialize_value::<T>(&mut self.helper, text.trim_ascii())
+            .map_err(|e| self.error(super::codec::message(&e.kind)))
+    }
+
+    /// [`Reader::simple`] in the fused pass, for an element whose text the validator collects:
+    /// the events up to the end tag are only fed to the validator, and the value is read
+    /// from the validator's copy of the text (the same pieces `character_data` would join:
+    /// text with line ends normalized, CDATA, resolved references).
+    fn simple_shared<T: DeserializeBytes>(&mut self) -> Result<T> {
+        loop {
+            match self.fill()? {
+                Event::End(_) => break,
+                Event::Start(e) | Event::Empty(e) => {
+                    let message = format!(
+                        "unexpected element <{}> in simple content",
+                        String::from_utf8_lossy(e.name().as_ref())
+                    );
+                    return Err(self.error(message));
+                }
+                Event::Eof => return Err(self.error("unexpected end of input".to_owned())),
+                _ => self.peeked = None,
+            }
+        }
+        let Some(text) = self.validator.as_ref().and_then(Validator::closed_text) else {
+            return Err(self.error("the validator kept no text for this element".to_owned()));
+        };
         deserialize_value::<T>(&mut self.helper, text.trim_ascii())
             .map_err(|e| self.error(super::codec::message(&e.kind)))
     }
@@ -514,11 +576,15 @@ impl<'a> Reader<'a> {
                 }
                 Event::Eof => return Err(self.error("unexpected end of input".to_owned())),
                 _ => match self.peeked.take() {
+                    // Line ends normalized (XML 1.0 §2.11), as the validator reads text.
+                    // Text events hold no references (quick-xml reports each as a
+                    // `GeneralRef`), so there is nothing to unescape.
                     Some(Event::Text(t)) => {
-                        let decoded = t.decode().map_err(|e| self.error(e.to_string()))?;
-                        unescape_cow(decoded).map_err(|e| self.error(e.to_string()))?
+                        t.xml10_content().map_err(|e| self.error(e.to_string()))?
                     }
-                    Some(Event::CData(t)) => t.decode().map_err(|e| self.error(e.to_string()))?,
+                    Some(Event::CData(t)) => {
+                        t.xml10_content().map_err(|e| self.error(e.to_string()))?
+                    }
                     Some(Event::GeneralRef(r)) => {
                         let name =
                             std::str::from_utf8(&r).map_err(|e| self.error(e.to_string()))?;
@@ -558,16 +624,6 @@ fn deserialize_value<T: DeserializeBytes>(
             None => Err(e),
         }
     })
-}
-
-/// `unescape` over a possibly borrowed string, borrowing when nothing needs resolving.
-fn unescape_cow(
-    s: Cow<'_, str>,
-) -> std::result::Result<Cow<'_, str>, quick_xml::escape::EscapeError> {
-    match s {
-        Cow::Borrowed(b) => quick_xml::escape::unescape(b),
-        Cow::Owned(o) => Ok(Cow::Owned(quick_xml::escape::unescape(&o)?.into_owned())),
-    }
 }
 
 /// Names of the element path at `position`: the elements open just before that byte offset.

@@ -16,7 +16,7 @@ pub mod simple;
 pub mod tables;
 pub mod uri;
 
-use super::codec::{to_xml, CodecError};
+use super::codec::{to_xml_checked, CodecError, Verdict};
 use super::error::{Error, ErrorKind, Errors};
 use super::types::OadrPayload;
 
@@ -186,14 +186,30 @@ pub fn decode_two_pass(input: &[u8], limits: &Limits) -> Result<OadrPayload, Err
     super::codec::from_xml_prechecked(xml).map_err(|e| Errors(vec![codec_error(&e)]))
 }
 
-/// Serialize a payload ([`crate::wire::to_xml`]) and validate the result, so that only
-/// schema-valid messages leave the process.
+/// Serialize a payload ([`crate::wire::to_xml`]) through the validating encoder, so that
+/// only schema-valid messages leave the process.
+///
+/// The encoder checks the document against the schema while it writes it (same tables, same
+/// value checks as [`validate`]). When those checks prove it valid, the bytes are returned
+/// as they are; otherwise (a check failed, or the payload holds `xs:any` content or other
+/// content the checks do not follow) the bytes are validated here, and the errors are
+/// [`validate`]'s, each with its element path. In debug builds (and so in the tests) every
+/// document is validated anyway and a disagreement is a panic: a check of the encoder, see
+/// the docs of [`crate::wire`].
 pub fn encode(payload: &OadrPayload) -> Result<Vec<u8>, Errors> {
-    let xml = to_xml(payload).map_err(|e| Errors(vec![codec_error(&e)]))?;
+    let (xml, verdict) = to_xml_checked(payload).map_err(|e| Errors(vec![codec_error(&e)]))?;
+    if verdict == Verdict::Valid && !cfg!(debug_assertions) {
+        return Ok(xml);
+    }
     let limits = Limits {
         max_size: usize::MAX,
         ..Limits::default()
     };
-    validate(&xml, &limits)?;
+    let result = validate(&xml, &limits);
+    debug_assert!(
+        verdict == Verdict::Unchecked || (verdict == Verdict::Valid) == result.is_ok(),
+        "the validating encoder says {verdict:?}, wire::validate says {result:?}"
+    );
+    result?;
     Ok(xml)
 }

@@ -41,10 +41,10 @@ builtin! {
     f64 => |v, w, _attr| w.float(*v),
 }
 
-/// Character data of mixed content; the name is ignored.
+/// Character data of mixed content (or of `xs:anyType` content); the name is ignored.
 impl EncodeElement for Text {
     fn encode_element<'a>(&'a self, w: &mut Writer<'a>, _name: &[u8]) {
-        w.escaped(&self.0, false);
+        w.character_data(&self.0);
     }
 }
 
@@ -53,7 +53,7 @@ impl<T: EncodeElement> EncodeElement for Mixed<T> {
     fn encode_element<'a>(&'a self, w: &mut Writer<'a>, name: &[u8]) {
         self.value.encode_element(w, name);
         if let Some(text) = &self.text_after {
-            w.escaped(&text.0, false);
+            w.character_data(&text.0);
         }
     }
 }
@@ -63,6 +63,7 @@ impl<T: EncodeElement> EncodeElement for Mixed<T> {
 /// entity references kept escaped, CDATA sections and comments as they were).
 impl EncodeElement for AnyElement {
     fn encode_element<'a>(&'a self, w: &mut Writer<'a>, _name: &[u8]) {
+        w.unchecked();
         let scope = w.namespaces.len();
         w.start(&self.name);
         for (prefix, ns) in &**self.namespaces {
@@ -128,7 +129,11 @@ impl<'a> Writer<'a> {
             self.out.push(b' ');
             self.out.extend_from_slice(&key.0);
             self.out.extend_from_slice(b"=\"");
+            let value_start = self.out.len();
             self.raw_attribute_value(&value.0);
+            if let Some(c) = &mut self.check {
+                c.attribute(&key.0, &self.out[value_start..]);
+            }
             self.out.push(b'"');
         }
     }

@@ -143,11 +143,14 @@ fn length_of(b: Option<Builtin>, v: &str) -> Option<u64> {
 
 fn check_facets(f: &Facets, b: Option<Builtin>, ws: WhiteSpace, v: &str) -> Result<(), String> {
     if !f.enumeration.is_empty() {
-        let hit = f.enumeration.iter().any(|e| match b {
-            Some(b) if is_numeric(b) => cmp_decimal(v, e) == Some(Ordering::Equal),
-            // `v` is normalized already, so `e == v` implies `normalize(e) == v`.
-            _ => *e == v || normalize(e, ws) == v,
-        });
+        // The lexical form itself first (one comparison per value, no normalization);
+        // equal lexical forms are equal values in every type.
+        let hit = f.enumeration.contains(&v)
+            || f.enumeration.iter().any(|e| match b {
+                Some(b) if is_numeric(b) => cmp_decimal(v, e) == Some(Ordering::Equal),
+                // `v` is normalized already, so `e == v` implies `normalize(e) == v`.
+                _ => *e == v || normalize(e, ws) == v,
+            });
         if !hit {
             let list: Vec<String> = f.enumeration.iter().map(|e| format!("'{e}'")).collect();
             return Err(format!("value '{v}' is not one of {{{}}}", list.join(", ")));

@@ -11,6 +11,7 @@
 
 use xsd_parser_types::quick_xml::ErrorKind;
 
+pub use super::encode::Verdict;
 use super::types::OadrPayload;
 
 /// The OpenADR response code a message that cannot be decoded maps to: 454, "Invalid data"
@@ -149,9 +150,25 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// Fails only on a character XML 1.0 cannot carry (e.g. `U+0000` in a string): the error
 /// names the element path it occurs in.
 pub fn to_xml(payload: &OadrPayload) -> Result<Vec<u8>, CodecError> {
+    write(payload, super::encode::Writer::new(4096)).map(|(out, _)| out)
+}
+
+/// [`to_xml`], checking the document against the schema while writing it (the validating
+/// encoder of `wire::encode`): the bytes, and whether the checks prove them schema-valid
+/// ([`Verdict::Valid`]), found them invalid, or could not tell. Public (hidden) for the
+/// differential test `tests/wire_encode_check.rs`.
+#[doc(hidden)]
+pub fn to_xml_checked(payload: &OadrPayload) -> Result<(Vec<u8>, Verdict), CodecError> {
+    write(payload, super::encode::Writer::checking(4096))
+}
+
+fn write<'a>(
+    payload: &'a OadrPayload,
+    mut writer: super::encode::Writer<'a>,
+) -> Result<(Vec<u8>, Verdict), CodecError> {
     use super::encode::EncodeElement as _;
-    let mut writer = super::encode::Writer::new(4096);
     payload.encode_element(&mut writer, ROOT.as_bytes());
+    let mut verdict = writer.verdict();
     let (mut out, error) = match writer.finish() {
         Ok(out) => (out, None),
         Err((out, error)) => (out, Some(error)),
@@ -162,9 +179,15 @@ pub fn to_xml(payload: &OadrPayload) -> Result<Vec<u8>, CodecError> {
             message: format!("{path}: {}", error.message),
         });
     }
+    let written = out.len();
     declare_xsi(&mut out);
     declare_pinned(&mut out);
-    Ok(out)
+    if out.len() != written {
+        // Declarations added after the fact (for `xsi:` and pinned attribute prefixes, or
+        // text that looks like them): the checks did not see the final bytes.
+        verdict = Verdict::Unchecked;
+    }
+    Ok((out, verdict))
 }
 
 /// The namespaces `to_xml` declares on the root, with their prefixes; `xsi` is declared by

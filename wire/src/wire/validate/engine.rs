@@ -73,6 +73,11 @@ pub(crate) struct Validator<'a> {
     foreign_attributes: bool,
     /// The end of the document has been checked.
     eof_seen: bool,
+    /// The character data of the last element closed, when it was collected (simple
+    /// content): handed to the typed decoder of the fused pass ([`Validator::closed_text`]).
+    closed_text: String,
+    /// `closed_text` belongs to the event fed last.
+    closed_text_ready: bool,
 }
 
 /// Validation cannot go on (malformed XML, or the error limit was reached).
@@ -159,13 +164,19 @@ fn expected(a: &Automaton, state: u16) -> String {
     }
 }
 
-/// Where a child matched in a content model.
-enum Match<'t> {
+/// Where a child matched in a content model (also used by the encoder's checker).
+pub(crate) enum Match<'t> {
     Decl(u16),
     Wild(&'t Wildcard),
 }
 
-fn transition(a: &Automaton, state: u16, ns: &str, local: &str) -> Option<(u16, Match<'static>)> {
+/// The automaton state after child `{ns}local` in `state`, with what it matched.
+pub(crate) fn transition(
+    a: &Automaton,
+    state: u16,
+    ns: &str,
+    local: &str,
+) -> Option<(u16, Match<'static>)> {
     let follow = a.follow.get(usize::from(state))?;
     let mut wild = None;
     for p in follow.iter() {
@@ -254,6 +265,7 @@ impl<'a> Validator<'a> {
         ev: &Event<'a>,
         pos: u64,
     ) -> Result<(), Fatal> {
+        self.closed_text_ready = false;
         match ev {
             Event::Start(e) => self.start_tag(r, e, pos)?,
             Event::Empty(e) => {
@@ -261,15 +273,25 @@ impl<'a> Validator<'a> {
                 self.end(pos)?;
             }
             Event::End(_) => self.end(pos)?,
+            // White space outside simple content (most text events: the indentation between
+            // elements): `text` treats every non-empty run of it alike, so it is not decoded.
+            Event::Text(t)
+                if !self.collecting()
+                    && t.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) =>
+            {
+                self.text(if t.is_empty() { "" } else { " " }, pos)?;
+            }
             Event::Text(t) => {
                 let s = t
                     .xml10_content()
                     .map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
                 self.text(&s, pos)?;
             }
+            // Line ends normalized in CDATA sections too (XML 1.0 §2.11 applies to the
+            // whole entity).
             Event::CData(t) => {
                 let s = t
-                    .decode()
+                    .xml10_content()
                     .map_err(|e| self.fatal(pos, ErrorKind::Syntax(e.to_string())))?;
                 self.text(&s, pos)?;
             }
@@ -984,6 +1006,10 @@ impl<'a> Validator<'a> {
             self.root_done = true;
         }
         let (mut text, mut last_child) = (f.text, f.last_child);
+        if f.collect {
+            std::mem::swap(&mut text, &mut self.closed_text);
+            self.closed_text_ready = true;
+        }
         text.clear();
         last_child.clear();
         self.spare.push((text, last_child));
@@ -1059,7 +1085,22 @@ impl<'a> Validator<'a> {
             message_type: None,
             foreign_attributes: false,
             eof_seen: false,
+            closed_text: String::new(),
+            closed_text_ready: false,
         }
+    }
+
+    /// Whether the element open last collects its character data (it has simple content):
+    /// its text is then [`Validator::closed_text`] once its end tag has been fed.
+    pub(crate) fn collecting(&self) -> bool {
+        self.stack.last().is_some_and(|f| f.collect)
+    }
+
+    /// The character data of the element whose end tag was fed last (character and entity
+    /// references resolved, line ends normalized, not whitespace-normalized), if it was
+    /// collected ([`Validator::collecting`]).
+    pub(crate) fn closed_text(&self) -> Option<&str> {
+        self.closed_text_ready.then_some(self.closed_text.as_str())
     }
 
     /// Whether an error has been found so far.

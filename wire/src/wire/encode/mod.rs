@@ -13,7 +13,10 @@
 //! the writer skips them and keeps the first such error with its byte position, which
 //! [`super::codec::to_xml`] reports with the element path.
 
+mod check;
 mod content;
+
+pub use check::Verdict;
 
 use xsd_parser_types::quick_xml::{SerializeBytes, SerializeHelper};
 
@@ -102,6 +105,8 @@ pub struct Writer<'a> {
     namespaces: Vec<(&'a [u8], &'a [u8])>,
     error: Option<EncodeError>,
     helper: SerializeHelper,
+    /// The schema checks applied while writing ([`Writer::checking`]), if any.
+    check: Option<check::Checker>,
 }
 
 /// Escaping classes of the bytes: escaped in text, escaped in attribute values, not allowed
@@ -139,6 +144,39 @@ impl<'a> Writer<'a> {
             namespaces: ROOT_NAMESPACES.iter().map(|(ns, p)| (*p, *ns)).collect(),
             error: None,
             helper: SerializeHelper::default(),
+            check: None,
+        }
+    }
+
+    /// A writer that also checks the document against the schema while it writes it (see
+    /// `check`); [`Writer::verdict`] gives the outcome.
+    pub fn checking(capacity: usize) -> Self {
+        let mut w = Self::new(capacity);
+        w.check = Some(check::Checker::default());
+        w
+    }
+
+    /// What the schema checks found ([`Verdict::Unchecked`] for a writer that does not check).
+    pub fn verdict(&self) -> Verdict {
+        self.check
+            .as_ref()
+            .map_or(Verdict::Unchecked, |c| c.verdict())
+    }
+
+    /// Character data of mixed content, escaped.
+    pub fn character_data(&mut self, s: &str) {
+        if let Some(c) = &mut self.check {
+            c.text(s);
+        }
+        self.escaped(s, false);
+    }
+
+    /// The document holds content the schema checks do not follow (`xs:any` content, mixed
+    /// text, wildcard attributes): only the validator can tell whether it is valid.
+    #[inline]
+    pub fn unchecked(&mut self) {
+        if let Some(c) = &mut self.check {
+            c.unchecked();
         }
     }
 
@@ -159,6 +197,9 @@ impl<'a> Writer<'a> {
     /// `<name`, and on the root element the namespace declarations.
     #[inline]
     pub fn start(&mut self, name: &[u8]) {
+        if let Some(c) = &mut self.check {
+            c.start(name);
+        }
         self.out.push(b'<');
         self.out.extend_from_slice(name);
         if self.root_pending {
@@ -186,17 +227,27 @@ impl<'a> Writer<'a> {
     #[inline]
     pub fn close_start(&mut self) {
         self.out.push(b'>');
+        if let Some(c) = &mut self.check {
+            c.open(self.out.len());
+        }
     }
 
     /// `/>`: the element has no content.
     #[inline]
     pub fn close_empty(&mut self) {
+        if let Some(c) = &mut self.check {
+            c.open(self.out.len());
+            c.end(&self.out);
+        }
         self.out.extend_from_slice(b"/>");
     }
 
     /// `</name>`.
     #[inline]
     pub fn end(&mut self, name: &[u8]) {
+        if let Some(c) = &mut self.check {
+            c.end(&self.out);
+        }
         self.out.extend_from_slice(b"</");
         self.out.extend_from_slice(name);
         self.out.push(b'>');
@@ -208,7 +259,11 @@ impl<'a> Writer<'a> {
         self.out.push(b' ');
         self.out.extend_from_slice(name);
         self.out.extend_from_slice(b"=\"");
+        let value_start = self.out.len();
         if value.encode_text(self, true) {
+            if let Some(c) = &mut self.check {
+                c.attribute(name, &self.out[value_start..]);
+            }
             self.out.push(b'"');
         } else {
             self.out.truncate(mark);
@@ -224,11 +279,12 @@ impl<'a> Writer<'a> {
     /// value has no lexical form.
     pub fn simple_element<T: EncodeText + ?Sized>(&mut self, name: &[u8], value: &T) {
         self.start(name);
-        self.out.push(b'>');
+        self.close_start();
         let mark = self.out.len();
         if value.encode_text(self, false) {
             self.end(name);
         } else {
+            // `close_empty` checks the (empty) content from here.
             self.out.truncate(mark - 1);
             self.close_empty();
         }
