@@ -190,8 +190,7 @@ impl<'a> Outline<'a> {
         element.ns = self.resolve(&element, prefix_of(qname), true)?;
         // Attributes: prefixes bound, expanded names unique, Ids recorded.
         let mut seen: [(&str, &str); 8] = [("", ""); 8];
-        let mut n_seen = 0;
-        for &(name, value) in &plain[..n_plain] {
+        for (n_seen, &(name, value)) in plain[..n_plain].iter().enumerate() {
             let prefix = prefix_of(name);
             let local = local_of(name);
             let ns = if prefix.is_empty() {
@@ -200,11 +199,10 @@ impl<'a> Outline<'a> {
                 self.resolve(&element, prefix, false)?
             };
             has_xml_attr |= prefix == "xml";
-            if n_seen == seen.len() || seen[..n_seen].contains(&(ns, local)) {
+            if seen[..n_seen].contains(&(ns, local)) {
                 return Err(Bail);
             }
             seen[n_seen] = (ns, local);
-            n_seen += 1;
             if matches!(local, "Id" | "ID" | "id") {
                 if value.contains('&') {
                     return Err(Bail);
