@@ -25,11 +25,11 @@ fn distribute_event(edit: impl FnOnce(&mut OadrDistributeEvent)) -> OadrPayload 
     payload
 }
 
-/// Why the send path (`wire::encode`, `model::encode`) still validates its own output in
-/// release builds: the typed structs do not make invalid values unrepresentable. Facet
-/// newtypes are built without their facet checks (`new` and the public field), so code can
-/// build a value that breaks a pattern, and the encoder writes it faithfully. Only
-/// validation of the bytes stops it.
+/// Why the send path (`wire::encode`, `model::encode`) must check what it writes: the typed
+/// structs do not make invalid values unrepresentable. Facet newtypes are built without
+/// their facet checks (`new` and the public field), so code can build a value that breaks a
+/// pattern, and `to_xml` writes it faithfully. The validating encoder behind `wire::encode`
+/// refuses it (tests/wire_encode_check.rs compares its verdicts with `wire::validate`).
 #[test]
 fn the_typed_structs_do_not_guarantee_schema_validity() {
     let payload = distribute_event(|event| {

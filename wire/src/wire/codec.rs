@@ -169,6 +169,7 @@ fn write<'a>(
     use super::encode::EncodeElement as _;
     payload.encode_element(&mut writer, ROOT.as_bytes());
     let mut verdict = writer.verdict();
+    let may_need_declarations = writer.may_need_declarations();
     let (mut out, error) = match writer.finish() {
         Ok(out) => (out, None),
         Err((out, error)) => (out, Some(error)),
@@ -180,8 +181,16 @@ fn write<'a>(
         });
     }
     let written = out.len();
-    declare_xsi(&mut out);
-    declare_pinned(&mut out);
+    if may_need_declarations {
+        declare_xsi(&mut out);
+        declare_pinned(&mut out);
+    } else if cfg!(debug_assertions) {
+        // The writer's reason to skip the searches holds: they would change nothing.
+        let mut again = out.clone();
+        declare_xsi(&mut again);
+        declare_pinned(&mut again);
+        debug_assert!(again == out, "to_xml skipped a needed declaration");
+    }
     if out.len() != written {
         // Declarations added after the fact (for `xsi:` and pinned attribute prefixes, or
         // text that looks like them): the checks did not see the final bytes.

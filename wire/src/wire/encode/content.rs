@@ -64,6 +64,7 @@ impl<T: EncodeElement> EncodeElement for Mixed<T> {
 impl EncodeElement for AnyElement {
     fn encode_element<'a>(&'a self, w: &mut Writer<'a>, _name: &[u8]) {
         w.unchecked();
+        w.foreign();
         let scope = w.namespaces.len();
         w.start(&self.name);
         for (prefix, ns) in &**self.namespaces {
@@ -126,6 +127,7 @@ impl<'a> Writer<'a> {
     /// `anyAttribute` values, kept as read (escaped).
     pub fn any_attributes(&mut self, attributes: &AnyAttributes) {
         for (key, value) in attributes.iter() {
+            self.foreign();
             self.out.push(b' ');
             self.out.extend_from_slice(&key.0);
             self.out.extend_from_slice(b"=\"");

@@ -107,6 +107,23 @@ pub struct Writer<'a> {
     helper: SerializeHelper,
     /// The schema checks applied while writing ([`Writer::checking`]), if any.
     check: Option<check::Checker>,
+    /// Content kept from decoded input (`xs:any`, `anyAttribute`) was written, or text that
+    /// looks like an `xsi:` or pinned (`oadrns-`) prefix: `to_xml` must look for the
+    /// declarations these need ([`Writer::may_need_declarations`]).
+    foreign: bool,
+}
+
+/// The declarations of [`ROOT_NAMESPACES`] as the root's start tag carries them, computed once.
+fn root_declarations() -> &'static [u8] {
+    static DECLARATIONS: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    DECLARATIONS.get_or_init(|| {
+        let mut w = Writer::new(1024);
+        w.out.clear();
+        for (ns, prefix) in ROOT_NAMESPACES {
+            w.declare(prefix, ns);
+        }
+        w.out
+    })
 }
 
 /// Escaping classes of the bytes: escaped in text, escaped in attribute values, not allowed
@@ -114,6 +131,8 @@ pub struct Writer<'a> {
 const TEXT: u8 = 1;
 const ATTR: u8 = 2;
 const CHECK: u8 = 4;
+/// `:` in text: [`Writer::escaped`] looks at what precedes it (see [`Writer::foreign`]).
+const COLON: u8 = 8;
 
 static CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
@@ -130,6 +149,7 @@ static CLASS: [u8; 256] = {
     table[b'>' as usize] = TEXT;
     table[b'"' as usize] = ATTR;
     table[0xEF] = CHECK;
+    table[b':' as usize] = COLON;
     table
 };
 
@@ -145,6 +165,7 @@ impl<'a> Writer<'a> {
             error: None,
             helper: SerializeHelper::default(),
             check: None,
+            foreign: false,
         }
     }
 
@@ -180,6 +201,20 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Whether the output may hold an `xsi:` or pinned `oadrns-<hex>:` prefix that the root
+    /// must declare: only after content kept from decoded input, or after text in which a
+    /// colon follows ` xsi` or ` oadrns-<hex>`. Otherwise `to_xml` skips its searches of
+    /// the whole output (they would find nothing).
+    pub fn may_need_declarations(&self) -> bool {
+        self.foreign
+    }
+
+    /// Content kept from decoded input is being written (see [`Writer::may_need_declarations`]).
+    #[inline]
+    pub(crate) fn foreign(&mut self) {
+        self.foreign = true;
+    }
+
     /// The document, or the first error.
     pub fn finish(self) -> Result<Vec<u8>, (Vec<u8>, EncodeError)> {
         match self.error {
@@ -204,9 +239,7 @@ impl<'a> Writer<'a> {
         self.out.extend_from_slice(name);
         if self.root_pending {
             self.root_pending = false;
-            for (ns, prefix) in ROOT_NAMESPACES {
-                self.declare(prefix, ns);
-            }
+            self.out.extend_from_slice(root_declarations());
         }
     }
 
@@ -294,7 +327,7 @@ impl<'a> Writer<'a> {
     /// left out and recorded as the error.
     pub fn escaped(&mut self, s: &str, attr: bool) {
         let bytes = s.as_bytes();
-        let mask = CHECK | if attr { ATTR } else { TEXT };
+        let mask = CHECK | COLON | if attr { ATTR } else { TEXT };
         let mut from = 0;
         for (i, &b) in bytes.iter().enumerate() {
             if CLASS[usize::from(b)] & mask == 0 {
@@ -308,6 +341,12 @@ impl<'a> Writer<'a> {
                 b'\t' => b"&#9;",
                 b'\n' => b"&#10;",
                 b'\r' => b"&#13;",
+                b':' => {
+                    self.out.extend_from_slice(&bytes[from..i]);
+                    from = i;
+                    self.colon_in_text();
+                    continue;
+                }
                 0xEF => {
                     // U+FFFE and U+FFFF are EF BF BE and EF BF BF.
                     let tail = bytes.get(i + 1..i + 3);
@@ -332,6 +371,24 @@ impl<'a> Writer<'a> {
         }
         if let Some(rest) = bytes.get(from..) {
             self.out.extend_from_slice(rest);
+        }
+    }
+
+    /// A colon is about to be written as text: does the output end in ` xsi` or
+    /// ` oadrns-<hex>`, which `to_xml` would take for a prefix to declare?
+    fn colon_in_text(&mut self) {
+        if self.foreign {
+            return;
+        }
+        let out = &self.out;
+        let hex = out
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
+        let before_hex = &out[..out.len() - hex];
+        if out.ends_with(b" xsi") || before_hex.ends_with(b" oadrns-") {
+            self.foreign = true;
         }
     }
 
