@@ -5,7 +5,9 @@
 #   - ring vs RustCrypto (rsa, p256) for the same key operations (bench/crypto-compare).
 # Targets (issue 4): oadr >= 0.75x the openssl figures, oadr verify >= 20x OpenLEADR's.
 # oadr runs once per crypto backend: ring, and OpenSSL (built with `--features openssl` when
-# pkg-config finds libssl; the same bench binary measures both).
+# pkg-config finds libssl; the same bench binary measures both). The default backend
+# (Backend::Auto) is ring everywhere in a default build; with the `openssl` feature it verifies
+# RSA with OpenSSL (the output says which rows are the default).
 # Usage: bench/sign.sh   (needs openssl; OADR_PYTHON for OpenLEADR, else scripts/venv.sh)
 #   env: SIGN_SKIP_CRYPTO_COMPARE=1 skips the ring vs RustCrypto build and run;
 #        BENCH_JSON=FILE appends one JSON line per figure (bench/compare.sh reads them).
@@ -81,6 +83,10 @@ for key in ("rsa", "ecdsa"):
                 if bench_json:
                     bench_json.write(json.dumps({"bench": "sign", "key": key, "backend": backend, "message_type": mtype, "op": op,
                                                  "oadr_per_s": o, "openssl_per_s": s, "openleadr_per_s": l}) + "\n")
+print()
+print("Which rows are the default (Backend::Auto, src/sign/backend.rs): in a default build (no")
+print("features) every figure is the ring row; built with --features openssl, RSA verify is the")
+print("openssl row and every other figure the ring row.")
 print()
 print("ring vs RustCrypto (ops/s, same keys):")
 for line in (out / "crypto.jsonl").read_text().splitlines():

@@ -150,6 +150,7 @@ impl Certificate {
                 })
             }
         };
+        let backend = backend.for_verify(self.algorithm == KeyAlgorithm::Rsa);
         #[cfg(feature = "openssl")]
         if backend == Backend::OpenSsl
             && matches!(

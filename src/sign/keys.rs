@@ -72,6 +72,7 @@ impl SigningKey {
     pub fn from_pem_with(pem: &[u8], backend: Backend) -> Result<Self, Error> {
         let der = PrivateKeyDer::from_pem_slice(pem).map_err(|e| key_err(format!("PEM: {e}")))?;
         let rng = SystemRandom::new();
+        let backend = backend.for_sign();
         #[cfg(feature = "openssl")]
         if backend == Backend::OpenSsl {
             let inner = Inner::OpenSsl(super::ossl::PrivateKey::from_der(&der).map_err(key_err)?);

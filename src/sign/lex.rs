@@ -142,25 +142,27 @@ impl<'a> Lexer<'a> {
             return Err(Bail); // DOCTYPE or garbage
         }
         // A start tag: its end is the first `>` outside quotes.
-        let name_end = rest[1..]
-            .find(|c: char| is_space(c) || c == '>' || c == '/')
+        let tag = rest.as_bytes();
+        let name_end = tag[1..]
+            .iter()
+            .position(|&b| is_space_byte(b) || b == b'>' || b == b'/')
             .ok_or(Bail)?
             + 1;
         let name = &rest[1..name_end];
         check_name(name)?;
         let mut i = name_end;
-        let mut quote = None;
-        let tag = rest.as_bytes();
         loop {
-            let b = *tag.get(i).ok_or(Bail)?;
-            match (quote, b) {
-                (None, b'"' | b'\'') => quote = Some(b),
-                (Some(q), _) if b == q => quote = None,
-                (Some(_), b'<') => return Err(Bail),
-                (None, b'>') => break,
-                _ => {}
+            i += memchr::memchr3(b'"', b'\'', b'>', &tag[i..]).ok_or(Bail)?;
+            let quote = tag[i];
+            if quote == b'>' {
+                break;
             }
-            i += 1;
+            // A quoted value: up to the same quote, with no `<` inside.
+            let close = i + 1 + memchr::memchr2(quote, b'<', &tag[i + 1..]).ok_or(Bail)?;
+            if tag[close] == b'<' {
+                return Err(Bail);
+            }
+            i = close + 1;
         }
         let empty = tag[i - 1] == b'/' && i > name_end;
         let attrs = &rest[name_end..if empty { i - 1 } else { i }];
@@ -173,20 +175,60 @@ pub(crate) fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
+/// [`is_space`] for a byte.
+pub(crate) fn is_space_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Whether `text` is empty or only whitespace.
+pub(crate) fn is_blank(text: &str) -> bool {
+    text.bytes().all(is_space_byte)
+}
+
+/// Byte classes of names: may start a name part (`[A-Za-z_]`), may continue one (those and
+/// `[0-9.-]`).
+const NAME_START: u8 = 1;
+const NAME_CHAR: u8 = 2;
+static NAME_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_alphabetic() || c == b'_' {
+            t[i] = NAME_START | NAME_CHAR;
+        } else if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            t[i] = NAME_CHAR;
+        }
+        i += 1;
+    }
+    t
+};
+
 /// `[A-Za-z_][A-Za-z0-9._-]*`, optionally `prefix:local` of two such names.
 pub(crate) fn check_name(name: &str) -> Fast<()> {
-    let mut parts = name.split(':');
-    let ok = |p: &str| {
-        let b = p.as_bytes();
-        !b.is_empty()
-            && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-            && b.iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
-    };
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(a), None, _) if ok(a) => Ok(()),
-        (Some(a), Some(b), None) if ok(a) && ok(b) => Ok(()),
-        _ => Err(Bail),
+    let mut at_start = true;
+    let mut colon = false;
+    for &b in name.as_bytes() {
+        let class = NAME_CLASS[usize::from(b)];
+        if at_start {
+            if class & NAME_START == 0 {
+                return Err(Bail);
+            }
+            at_start = false;
+        } else if b == b':' {
+            if colon {
+                return Err(Bail);
+            }
+            colon = true;
+            at_start = true;
+        } else if class & NAME_CHAR == 0 {
+            return Err(Bail);
+        }
+    }
+    if at_start {
+        Err(Bail)
+    } else {
+        Ok(())
     }
 }
 
@@ -229,33 +271,54 @@ impl<'a> Iterator for Attributes<'a> {
     type Item = Fast<(&'a str, &'a str)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let trimmed = self.rest.trim_start_matches(is_space);
-        if trimmed.is_empty() {
-            return None;
-        }
-        if trimmed.len() == self.rest.len() {
+        let b = self.rest.as_bytes();
+        let from = b.iter().position(|&c| !is_space_byte(c))?;
+        if from == 0 {
+            self.rest = "";
             return Some(Err(Bail)); // no whitespace before the attribute
         }
-        Some((|| {
-            let eq = trimmed.find('=').ok_or(Bail)?;
-            let name = trimmed[..eq].trim_end_matches(is_space);
-            check_name(name)?;
-            let after = trimmed[eq + 1..].trim_start_matches(is_space);
-            let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'');
-            let quote = quote.ok_or(Bail)?;
-            let close = after[1..].find(quote).ok_or(Bail)? + 1;
-            let value = &after[1..close];
-            check_references(value)?;
-            self.rest = &after[close + 1..];
-            Ok((name, value))
-        })())
+        let item = self.attribute(from);
+        if item.is_err() {
+            self.rest = "";
+        }
+        Some(item)
+    }
+}
+
+impl<'a> Attributes<'a> {
+    /// The attribute whose name starts at byte `from` of the rest of the region.
+    fn attribute(&mut self, from: usize) -> Fast<(&'a str, &'a str)> {
+        let rest = self.rest;
+        let b = rest.as_bytes();
+        let eq = from + memchr::memchr(b'=', &b[from..]).ok_or(Bail)?;
+        let mut name_end = eq;
+        while name_end > from && is_space_byte(b[name_end - 1]) {
+            name_end -= 1;
+        }
+        let name = &rest[from..name_end];
+        check_name(name)?;
+        let open = eq
+            + 1
+            + b[eq + 1..]
+                .iter()
+                .position(|&c| !is_space_byte(c))
+                .ok_or(Bail)?;
+        let quote = b[open];
+        if quote != b'"' && quote != b'\'' {
+            return Err(Bail);
+        }
+        let close = open + 1 + memchr::memchr(quote, &b[open + 1..]).ok_or(Bail)?;
+        let value = &rest[open + 1..close];
+        check_references(value)?;
+        self.rest = &rest[close + 1..];
+        Ok((name, value))
     }
 }
 
 /// Every `&` of `text` starts a valid reference.
 pub(crate) fn check_references(text: &str) -> Fast<()> {
     let mut rest = text;
-    while let Some(at) = rest.find('&') {
+    while let Some(at) = memchr::memchr(b'&', rest.as_bytes()) {
         let (_, len) = reference(&rest[at..])?;
         rest = &rest[at + len..];
     }
@@ -264,8 +327,8 @@ pub(crate) fn check_references(text: &str) -> Fast<()> {
 
 /// The character of the reference at the start of `s` (`&name;` or `&#...;`) and its length.
 pub(crate) fn reference(s: &str) -> Fast<(char, usize)> {
-    let end = s.find(';').ok_or(Bail)?;
-    let body = &s[1..end];
+    let end = memchr::memchr(b';', s.as_bytes()).ok_or(Bail)?;
+    let body = s.get(1..end).ok_or(Bail)?;
     let c = match body {
         "amp" => '&',
         "lt" => '<',

@@ -100,7 +100,7 @@ impl<'a> Outline<'a> {
                     root_done |= open.is_empty();
                 }
                 Token::Text(t) => {
-                    let blank = t.trim_start_matches(lex::is_space).is_empty();
+                    let blank = lex::is_blank(t);
                     if parent == NONE {
                         if !blank {
                             return Err(Bail);
@@ -109,7 +109,7 @@ impl<'a> Outline<'a> {
                     }
                     let e = &mut out.elements[parent as usize];
                     e.has_text |= !blank;
-                    if t.contains('&') {
+                    if memchr::memchr(b'&', t.as_bytes()).is_some() {
                         lex::check_references(t)?;
                         e.has_markup = true;
                     }
@@ -143,26 +143,32 @@ impl<'a> Outline<'a> {
     ) -> Fast<Element<'a>> {
         let first_decl = self.decls.len() as u32;
         let mut has_xml_attr = false;
-        // Declarations first (they apply to the element's own name and attributes).
+        // Declarations first (they apply to the element's own name and attributes); the other
+        // attributes (at most 8) are kept for the second loop.
+        let mut plain: [(&str, &str); 8] = [("", ""); 8];
+        let mut n_plain = 0;
         for a in Attributes::new(attrs) {
             let (name, value) = a?;
-            if let Some(prefix) = declared_prefix(name) {
-                if value.contains('&')
-                    || prefix == "xml"
-                    || prefix == "xmlns"
-                    || value == XML_NS
-                    || (!prefix.is_empty() && value.is_empty())
-                {
-                    return Err(Bail);
-                }
-                if self.decls[first_decl as usize..]
-                    .iter()
-                    .any(|d| d.0 == prefix)
-                {
-                    return Err(Bail);
-                }
-                self.decls.push((prefix, value));
+            let Some(prefix) = declared_prefix(name) else {
+                *plain.get_mut(n_plain).ok_or(Bail)? = (name, value);
+                n_plain += 1;
+                continue;
+            };
+            if memchr::memchr(b'&', value.as_bytes()).is_some()
+                || prefix == "xml"
+                || prefix == "xmlns"
+                || value == XML_NS
+                || (!prefix.is_empty() && value.is_empty())
+            {
+                return Err(Bail);
             }
+            if self.decls[first_decl as usize..]
+                .iter()
+                .any(|d| d.0 == prefix)
+            {
+                return Err(Bail);
+            }
+            self.decls.push((prefix, value));
         }
         let decls = first_decl..self.decls.len() as u32;
         let mut element = Element {
@@ -184,12 +190,7 @@ impl<'a> Outline<'a> {
         element.ns = self.resolve(&element, prefix_of(qname), true)?;
         // Attributes: prefixes bound, expanded names unique, Ids recorded.
         let mut seen: [(&str, &str); 8] = [("", ""); 8];
-        let mut n_seen = 0;
-        for a in Attributes::new(attrs) {
-            let (name, value) = a?;
-            if declared_prefix(name).is_some() {
-                continue;
-            }
+        for (n_seen, &(name, value)) in plain[..n_plain].iter().enumerate() {
             let prefix = prefix_of(name);
             let local = local_of(name);
             let ns = if prefix.is_empty() {
@@ -198,11 +199,10 @@ impl<'a> Outline<'a> {
                 self.resolve(&element, prefix, false)?
             };
             has_xml_attr |= prefix == "xml";
-            if n_seen == seen.len() || seen[..n_seen].contains(&(ns, local)) {
+            if seen[..n_seen].contains(&(ns, local)) {
                 return Err(Bail);
             }
             seen[n_seen] = (ns, local);
-            n_seen += 1;
             if matches!(local, "Id" | "ID" | "id") {
                 if value.contains('&') {
                     return Err(Bail);
@@ -332,10 +332,15 @@ pub(crate) fn declared_prefix(name: &str) -> Option<&str> {
     }
 }
 
+/// The offset of the `:` of a qualified name (names are short: a byte loop beats a search).
+fn colon(qname: &str) -> Option<usize> {
+    qname.bytes().position(|b| b == b':')
+}
+
 pub(crate) fn prefix_of(qname: &str) -> &str {
-    qname.split_once(':').map_or("", |(p, _)| p)
+    colon(qname).map_or("", |i| &qname[..i])
 }
 
 pub(crate) fn local_of(qname: &str) -> &str {
-    qname.split_once(':').map_or(qname, |(_, l)| l)
+    colon(qname).map_or(qname, |i| &qname[i + 1..])
 }

@@ -114,25 +114,21 @@ fn start_tag<'a>(
     out: &mut Vec<u8>,
 ) -> Fast<()> {
     let scope_mark = st.scope.len();
-    for a in Attributes::new(attrs) {
-        let (n, v) = a?;
-        if let Some(prefix) = declared_prefix(n) {
-            st.scope.push((prefix, v));
-        }
-    }
     st.attrs.clear();
     for a in Attributes::new(attrs) {
         let (n, v) = a?;
-        if declared_prefix(n).is_some() {
-            continue;
+        match declared_prefix(n) {
+            Some(prefix) => st.scope.push((prefix, v)),
+            None => st.attrs.push(("", local_of(n), n, v)),
         }
-        let prefix = prefix_of(n);
-        let ns = match prefix {
+    }
+    // Namespaces once every declaration of the element is in scope.
+    for i in 0..st.attrs.len() {
+        st.attrs[i].0 = match prefix_of(st.attrs[i].2) {
             "" => "",
             "xml" => XML_NS,
             p => st.lookup(p).ok_or(Bail)?,
         };
-        st.attrs.push((ns, local_of(n), n, v));
     }
     if is_apex && method.algorithm == Algorithm::Inclusive {
         inherit_xml_attributes(outline, ancestors, &mut st.attrs)?;
@@ -262,7 +258,11 @@ fn text(raw: &str, refs: bool, out: &mut Vec<u8>) -> Fast<()> {
     let bytes = raw.as_bytes();
     let mut last = 0;
     let mut i = 0;
-    while i < bytes.len() {
+    loop {
+        i = next_special(bytes, i, TEXT_SPECIAL);
+        if i == bytes.len() {
+            break;
+        }
         let rep: &[u8] = match bytes[i] {
             b'&' if refs => {
                 out.extend_from_slice(&bytes[last..i]);
@@ -307,7 +307,11 @@ fn attribute_value(raw: &str, out: &mut Vec<u8>) -> Fast<()> {
     let bytes = raw.as_bytes();
     let mut last = 0;
     let mut i = 0;
-    while i < bytes.len() {
+    loop {
+        i = next_special(bytes, i, ATTRIBUTE_SPECIAL);
+        if i == bytes.len() {
+            break;
+        }
         let rep: &[u8] = match bytes[i] {
             b'&' => {
                 out.extend_from_slice(&bytes[last..i]);
@@ -340,6 +344,33 @@ fn attribute_value(raw: &str, out: &mut Vec<u8>) -> Fast<()> {
     }
     out.extend_from_slice(&bytes[last..]);
     Ok(())
+}
+
+/// Bytes that canonical text (`TEXT_SPECIAL`) or attribute values (`ATTRIBUTE_SPECIAL`) may
+/// rewrite; every other byte is copied as it is.
+const TEXT_SPECIAL: u8 = 1;
+const ATTRIBUTE_SPECIAL: u8 = 2;
+static SPECIAL: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'&' as usize] = TEXT_SPECIAL | ATTRIBUTE_SPECIAL;
+    t[b'<' as usize] = TEXT_SPECIAL;
+    t[b'>' as usize] = TEXT_SPECIAL;
+    t[b'\r' as usize] = TEXT_SPECIAL | ATTRIBUTE_SPECIAL;
+    t[b'"' as usize] = ATTRIBUTE_SPECIAL;
+    t[b'\t' as usize] = ATTRIBUTE_SPECIAL;
+    t[b'\n' as usize] = ATTRIBUTE_SPECIAL;
+    t
+};
+
+/// The offset of the first byte of class `class` at or after `from`, or the length.
+fn next_special(bytes: &[u8], from: usize, class: u8) -> usize {
+    bytes
+        .get(from..)
+        .and_then(|rest| {
+            rest.iter()
+                .position(|b| SPECIAL[usize::from(*b)] & class != 0)
+        })
+        .map_or(bytes.len(), |at| from + at)
 }
 
 /// Comment and PI content: line ends normalized, nothing escaped.
