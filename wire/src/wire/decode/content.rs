@@ -43,7 +43,9 @@ impl<'a> Reader<'a> {
     /// The character data before the next child element or end tag, whitespace included
     /// (mixed content), or `None` when there is none.
     pub fn text(&mut self) -> Result<Option<Text>> {
-        Ok(self.character_data(true)?.map(|t| Text(t.into_owned())))
+        Ok(self
+            .character_data(true, true)?
+            .map(|t| Text(t.into_owned())))
     }
 
     /// The namespace bindings in scope at the current element, as `AnyElement` keeps them.

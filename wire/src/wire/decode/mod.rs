@@ -525,7 +525,7 @@ impl<'a> Reader<'a> {
         if !self.in_empty && self.validator.as_ref().is_some_and(Validator::collecting) {
             return self.simple_shared();
         }
-        let text = self.character_data(false)?.unwrap_or_default();
+        let text = self.character_data(false, true)?.unwrap_or_default();
         deserialize_value::<T>(&mut self.helper, text.trim_ascii())
             .map_err(|e| self.error(super::codec::message(&e.kind)))
     }
@@ -535,20 +535,7 @@ impl<'a> Reader<'a> {
     /// from the validator's copy of the text (the same pieces `character_data` would join:
     /// text with line ends normalized, CDATA, resolved references).
     fn simple_shared<T: DeserializeBytes>(&mut self) -> Result<T> {
-        loop {
-            match self.fill()? {
-                Event::End(_) => break,
-                Event::Start(e) | Event::Empty(e) => {
-                    let message = format!(
-                        "unexpected element <{}> in simple content",
-                        String::from_utf8_lossy(e.name().as_ref())
-                    );
-                    return Err(self.error(message));
-                }
-                Event::Eof => return Err(self.error("unexpected end of input".to_owned())),
-                _ => self.peeked = None,
-            }
-        }
+        self.character_data(false, false)?;
         let Some(text) = self.validator.as_ref().and_then(Validator::closed_text) else {
             return Err(self.error("the validator kept no text for this element".to_owned()));
         };
@@ -557,8 +544,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Character data up to the next element start or end tag, or `None` when there is none
-    /// (mixed content). With `stop_at_start` unset, a child element is an error.
-    fn character_data(&mut self, stop_at_start: bool) -> Result<Option<Cow<'a, str>>> {
+    /// (mixed content). With `stop_at_start` unset, a child element is an error. With
+    /// `decode` unset, the character data is skipped (the fused pass reads the validator's
+    /// copy) and `None` returned.
+    fn character_data(
+        &mut self,
+        stop_at_start: bool,
+        decode: bool,
+    ) -> Result<Option<Cow<'a, str>>> {
         let mut text: Option<Cow<'a, str>> = None;
         if self.in_empty {
             return Ok(None);
@@ -575,6 +568,10 @@ impl<'a> Reader<'a> {
                     return Err(self.error(message));
                 }
                 Event::Eof => return Err(self.error("unexpected end of input".to_owned())),
+                _ if !decode => {
+                    self.peeked = None;
+                    continue;
+                }
                 _ => match self.peeked.take() {
                     // Line ends normalized (XML 1.0 §2.11), as the validator reads text.
                     // Text events hold no references (quick-xml reports each as a
