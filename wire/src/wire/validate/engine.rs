@@ -1050,8 +1050,8 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
-/// Validate a complete document (see [`super::validate`]).
-pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
+/// Refuse input larger than `limits.max_size` before any work is done on it.
+pub(crate) fn check_size(input: &[u8], limits: &Limits) -> Result<(), Errors> {
     if input.len() > limits.max_size {
         return Err(Errors(vec![Error {
             path: String::new(),
@@ -1063,6 +1063,12 @@ pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
             },
         }]));
     }
+    Ok(())
+}
+
+/// Validate a complete document (see [`super::validate`]).
+pub fn validate(input: &[u8], limits: &Limits) -> Result<Validated, Errors> {
+    check_size(input, limits)?;
     let mut v = Validator::new(input, limits);
     let _ = v.run();
     v.outcome()

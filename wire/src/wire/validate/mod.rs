@@ -67,17 +67,7 @@ fn validate_utf8<'a>(
     input: &'a [u8],
     limits: &Limits,
 ) -> Result<(Validated, std::borrow::Cow<'a, [u8]>), Errors> {
-    if input.len() > limits.max_size {
-        return Err(Errors(vec![Error {
-            path: String::new(),
-            line: 0,
-            column: 0,
-            kind: ErrorKind::TooLarge {
-                size: input.len(),
-                limit: limits.max_size,
-            },
-        }]));
-    }
+    engine::check_size(input, limits)?;
     match encoding::to_utf8(input) {
         Ok(utf8) => engine::validate(&utf8, limits).map(|v| (v, utf8)),
         Err(m) => Err(Errors(vec![Error {
