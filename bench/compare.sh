@@ -29,7 +29,8 @@ export BENCH_JSON=$tmp/all.jsonl
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "== building (release)" >&2
-cargo build --release --quiet --bin oadr --example bench_decode --example bench_encode --example vtn_load
+cargo build --release --quiet --bin oadr --example bench_encode --example vtn_load
+cargo build --release --quiet -p oadr-wire --example bench_decode
 cargo bench --no-run --quiet $(pkg-config --exists openssl 2>/dev/null && echo --features openssl) --bench sign 2>/dev/null
 
 echo "== decode + validate" >&2

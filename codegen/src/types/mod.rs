@@ -8,6 +8,7 @@ mod docs;
 mod encoder;
 mod fixups;
 mod layout;
+mod prechecked;
 
 use std::path::Path;
 
