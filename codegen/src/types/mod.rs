@@ -9,6 +9,7 @@ mod docs;
 mod encoder;
 mod fixups;
 mod layout;
+mod prechecked;
 
 use std::path::Path;
 
