@@ -216,11 +216,7 @@ impl Checker {
                 None => Step::Unchecked,
             },
             (None, _) if self.root_done => Step::Invalid,
-            (None, _) => match split(name).map(|(ns, local)| lookup(GLOBAL_ELEMENTS, ns, local)) {
-                Some(Some(d)) => Step::Decl(0, d),
-                Some(None) => Step::Invalid,
-                None => Step::Unchecked,
-            },
+            (None, _) => root(name),
         };
         let decl = match decl {
             Step::Decl(next, d) => {
@@ -455,6 +451,24 @@ impl Checker {
             Some(false) => self.invalid(),
             Some(true) => {}
         }
+    }
+}
+
+/// The global declaration of the root element `name`. The codec always writes
+/// `oadr:oadrPayload`: that lookup (a binary search comparing namespace URIs) is done once.
+fn root(name: &[u8]) -> Step {
+    const PAYLOAD: &[u8] = b"oadr:oadrPayload";
+    static PAYLOAD_DECL: std::sync::OnceLock<Step> = std::sync::OnceLock::new();
+    let find = |name: &[u8]| match split(name).map(|(ns, local)| lookup(GLOBAL_ELEMENTS, ns, local))
+    {
+        Some(Some(d)) => Step::Decl(0, d),
+        Some(None) => Step::Invalid,
+        None => Step::Unchecked,
+    };
+    if name == PAYLOAD {
+        *PAYLOAD_DECL.get_or_init(|| find(PAYLOAD))
+    } else {
+        find(name)
     }
 }
 
