@@ -8,6 +8,7 @@
 //! the VENs in turn for --seconds, and print one JSON line: polls/s, p50/p99 latency (µs; to the
 //! answer's arrival at the socket, and to the client's read of it: see `arrival`),
 //! errors. Bounded in count and time. The same client measures every server it is pointed at.
+//! With VTN_LOAD_HIST set, the latency distribution (p10 … max, both figures) goes to stderr.
 
 use oadr::model::{CreatePartyRegistration, Message, Poll};
 use oadr::vtn::codec::{Codec, JsonCodec, XmlCodec};
@@ -206,6 +207,13 @@ fn run(args: &[String]) {
             .copied()
             .unwrap_or(0)
     };
+    if std::env::var_os("VTN_LOAD_HIST").is_some() {
+        for p in [
+            0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 1.0,
+        ] {
+            eprintln!("p{p}: wire {} app {}", pct(&all.wire, p), pct(&all.app, p));
+        }
+    }
     println!(
         "{{\"vens\": {vens}, \"concurrency\": {conc}, \"client_threads\": {threads}, \"polls\": {}, \"polls_per_s\": {:.0}, \"p50_us\": {}, \"p99_us\": {}, \"app_p50_us\": {}, \"app_p99_us\": {}, \"errors\": {errors}}}",
         all.app.len(),
