@@ -101,11 +101,20 @@ impl<'a> Lexer<'a> {
         }
         let rest = &self.text[start..];
         if let Some(body) = rest.strip_prefix("</") {
-            let end = memchr::memchr(b'>', body.as_bytes()).ok_or(Bail)?;
-            let name = body[..end].trim_end_matches(is_space);
-            check_name(name)?;
+            let b = body.as_bytes();
+            let name_end = name_end(b, 0)?;
+            let end = name_end
+                + b[name_end..]
+                    .iter()
+                    .position(|&c| !is_space_byte(c))
+                    .ok_or(Bail)?;
+            if b[end] != b'>' {
+                return Err(Bail);
+            }
             self.pos = start + 2 + end + 1;
-            return Ok(Some(Token::End { name }));
+            return Ok(Some(Token::End {
+                name: &body[..name_end],
+            }));
         }
         if let Some(body) = rest.strip_prefix("<!--") {
             let end = memchr::memmem::find(body.as_bytes(), b"--").ok_or(Bail)?;
@@ -143,13 +152,12 @@ impl<'a> Lexer<'a> {
         }
         // A start tag: its end is the first `>` outside quotes.
         let tag = rest.as_bytes();
-        let name_end = tag[1..]
-            .iter()
-            .position(|&b| is_space_byte(b) || b == b'>' || b == b'/')
-            .ok_or(Bail)?
-            + 1;
+        let name_end = name_end(tag, 1)?;
+        match tag.get(name_end) {
+            Some(&b) if is_space_byte(b) || b == b'>' || b == b'/' => {}
+            _ => return Err(Bail),
+        }
         let name = &rest[1..name_end];
-        check_name(name)?;
         let mut i = name_end;
         loop {
             i += memchr::memchr3(b'"', b'\'', b'>', &tag[i..]).ok_or(Bail)?;
@@ -203,6 +211,32 @@ static NAME_CLASS: [u8; 256] = {
     }
     t
 };
+
+/// The end of the name that starts at `bytes[from]`, checked as [`check_name`] checks it, in
+/// one pass (names are most of the bytes the tokenizer looks at one by one): the offset of
+/// the first byte that can be part of no name.
+fn name_end(bytes: &[u8], from: usize) -> Fast<usize> {
+    let mut at_start = true;
+    let mut colon = false;
+    for (i, &b) in bytes.iter().enumerate().skip(from) {
+        let class = NAME_CLASS[usize::from(b)];
+        if at_start {
+            if class & NAME_START == 0 {
+                return Err(Bail);
+            }
+            at_start = false;
+        } else if b == b':' {
+            if colon {
+                return Err(Bail);
+            }
+            colon = true;
+            at_start = true;
+        } else if class & NAME_CHAR == 0 {
+            return Ok(i);
+        }
+    }
+    Err(Bail) // the input ends inside a name
+}
 
 /// `[A-Za-z_][A-Za-z0-9._-]*`, optionally `prefix:local` of two such names.
 pub(crate) fn check_name(name: &str) -> Fast<()> {
@@ -290,13 +324,16 @@ impl<'a> Attributes<'a> {
     fn attribute(&mut self, from: usize) -> Fast<(&'a str, &'a str)> {
         let rest = self.rest;
         let b = rest.as_bytes();
-        let eq = from + memchr::memchr(b'=', &b[from..]).ok_or(Bail)?;
-        let mut name_end = eq;
-        while name_end > from && is_space_byte(b[name_end - 1]) {
-            name_end -= 1;
+        let end = name_end(b, from)?;
+        let name = &rest[from..end];
+        let eq = end
+            + b[end..]
+                .iter()
+                .position(|&c| !is_space_byte(c))
+                .ok_or(Bail)?;
+        if b[eq] != b'=' {
+            return Err(Bail);
         }
-        let name = &rest[from..name_end];
-        check_name(name)?;
         let open = eq
             + 1
             + b[eq + 1..]
@@ -414,6 +451,14 @@ mod tests {
             .collect::<Fast<_>>()
             .unwrap();
         assert_eq!(attrs, [("x", "1>2"), ("y", "&amp;&#x41;")]);
+        // Whitespace around `=` and before the end tag's `>`.
+        let t = tokens("<p:a\tx = '1'\ny\r\n=\"2\"></p:a \n>").unwrap();
+        assert_eq!(t[1], Token::End { name: "p:a" });
+        let Token::Start { attrs, .. } = t[0] else {
+            panic!("{t:?}")
+        };
+        let attrs: Vec<_> = Attributes::new(attrs).collect::<Fast<_>>().unwrap();
+        assert_eq!(attrs, [("x", "1"), ("y", "2")]);
     }
 
     #[test]
@@ -432,6 +477,17 @@ mod tests {
             "<?xml version='1.1'?><a/>",
             "<?xml version='1.0' encoding='latin1'?><a/>",
             "<a><?xml x?></a>",
+            "<a:/>",
+            "<a::b/>",
+            "<:a/>",
+            "<a\u{e9}/>",
+            "<a></a b>",
+            "<a></a:>",
+            "<a x y='1'/>",
+            "<a x:='1'/>",
+            "<a x='1' y/>",
+            "<a",
+            "<a></a",
         ] {
             assert_eq!(tokens(bad), Err(Bail), "{bad}");
         }
