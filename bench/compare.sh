@@ -29,7 +29,8 @@ export BENCH_JSON=$tmp/all.jsonl
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "== building (release)" >&2
-cargo build --release --quiet --bin oadr --example bench_decode --example bench_encode --example vtn_load
+cargo build --release --quiet --bin oadr --example bench_encode --example vtn_load
+cargo build --release --quiet -p oadr-wire --example bench_decode
 cargo bench --no-run --quiet $(pkg-config --exists openssl 2>/dev/null && echo --features openssl) --bench sign 2>/dev/null
 
 echo "== decode + validate" >&2
@@ -95,6 +96,11 @@ for signed in (False, True):
             if shared and not signed:
                 lat_note += (f"; unpinned, one worker per core beside it: {shared['p50_us'] / 1000:.2f} / "
                              f"{shared['p99_us'] / 1000:.2f} ms")
+        if "app_p99_us" in o:
+            lat_note += ("; " if lat_note else "") + (
+                f"from the request's write to the answer's arrival at the client's socket (kernel stamp); "
+                f"to the client's read of it: {o['app_p50_us'] / 1000:.2f} / {o['app_p99_us'] / 1000:.2f} ms "
+                f"(OpenLEADR {l['app_p50_us'] / 1000:.1f} / {l['app_p99_us'] / 1000:.1f} ms)")
         rows.append((f"VTN {what}poll latency p50 / p99, concurrency {c}",
                      f"{o['p50_us'] / 1000:.2f} / {o['p99_us'] / 1000:.2f} ms",
                      f"{l['p50_us'] / 1000:.1f} / {l['p99_us'] / 1000:.1f} ms",

@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 dir=${1:-tests/fixtures/valid}
 py=${OADR_PYTHON:-$(scripts/venv.sh)}
-cargo build --release --quiet --example bench_decode
+cargo build --release --quiet -p oadr-wire --example bench_decode
 ol=$("$py" bench/py/openleadr_decode.py "$dir")
 lx=$("$py" bench/py/lxml_validate.py "$dir")
 skip=$(printf '%s' "$ol" | "$py" -c 'import json,sys; print(",".join(json.loads(sys.stdin.read()).get("skipped", [])))')

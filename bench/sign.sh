@@ -84,7 +84,7 @@ for key in ("rsa", "ecdsa"):
                     bench_json.write(json.dumps({"bench": "sign", "key": key, "backend": backend, "message_type": mtype, "op": op,
                                                  "oadr_per_s": o, "openssl_per_s": s, "openleadr_per_s": l}) + "\n")
 print()
-print("Which rows are the default (Backend::Auto, src/sign/backend.rs): in a default build (no")
+print("Which rows are the default (Backend::Auto, sign/src/sign/backend.rs): in a default build (no")
 print("features) every figure is the ring row; built with --features openssl, RSA verify is the")
 print("openssl row and every other figure the ring row.")
 print()

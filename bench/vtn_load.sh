@@ -15,6 +15,12 @@
 # (file-backed, about 5 MiB) and one-time buffers; its figure is printed too. OpenLEADR signs at about 12 messages/s (it reloads the key for
 # every message), so its signed run registers only SIGNED_VENS VENs (default 64) to stay bounded.
 #
+# Latency: from the request's write to the answer's arrival at the client's socket, as the kernel
+# stamps it (SO_TIMESTAMPNS): one client thread drives all the connections, and an answer that has
+# arrived while that thread serves the other 63 would otherwise count the generator's own queue
+# (64 real VENs on 64 machines do not queue behind each other). The time to the client's read of
+# the answer is printed beside it (app_p50_us, app_p99_us), for every server measured.
+#
 #   bench/vtn_load.sh [VENS=1000] [SECONDS=5]
 # The load generator and the servers share this machine. So that they do not preempt each other
 # (a preempted server or generator thread waits a whole scheduler slice, a few ms, which is what
@@ -141,6 +147,9 @@ for c in (16, 64):
           f"{o['errors']} errors); OpenLEADR {l['polls_per_s']:.0f} polls/s (p50 {l['p50_us']} us, p99 {l['p99_us']} us) "
           f"-> {o['polls_per_s']/l['polls_per_s']:.1f}x (target >= 15x); bare hyper {b['polls_per_s']:.0f} polls/s "
           f"-> {100*o['polls_per_s']/b['polls_per_s']:.0f}% of bare (target >= 50%)")
+    print(f"  latency to the client's read of the answer (the figures above stop at its arrival at the "
+          f"client's socket): oadr p50 {o['app_p50_us']} us, p99 {o['app_p99_us']} us; "
+          f"OpenLEADR p50 {l['app_p50_us']} us, p99 {l['app_p99_us']} us; bare p99 {b['app_p99_us']} us")
 o = runs[("oadr", False, 64)]
 print(f"servers: {o['server_threads']} worker thread(s), pinned apart from the load generator: {o['pinned']}")
 if ("oadr-shared", False, 64) in runs:

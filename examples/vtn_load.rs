@@ -5,8 +5,10 @@
 //!
 //! `run` registers --vens VENs (oadrCreatePartyRegistration), then --concurrency keep-alive
 //! connections, driven by --threads event-driven client threads (default 1), send oadrPoll for
-//! the VENs in turn for --seconds, and print one JSON line: polls/s, p50/p99 latency (µs),
+//! the VENs in turn for --seconds, and print one JSON line: polls/s, p50/p99 latency (µs; to the
+//! answer's arrival at the socket, and to the client's read of it: see `arrival`),
 //! errors. Bounded in count and time. The same client measures every server it is pointed at.
+//! With VTN_LOAD_HIST set, the latency distribution (p10 … max, both figures) goes to stderr.
 
 use oadr::model::{CreatePartyRegistration, Message, Poll};
 use oadr::vtn::codec::{Codec, JsonCodec, XmlCodec};
@@ -14,7 +16,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 fn codec(name: &str) -> Arc<dyn Codec> {
     match name {
@@ -173,10 +175,11 @@ fn run(args: &[String]) {
                             ))
                         })
                         .collect();
-                    let mut out = (Vec::new(), 0u64);
+                    let mut out = (Lat::default(), 0u64);
                     for t in tasks {
                         if let Ok((lat, errors)) = t.await {
-                            out.0.extend(lat);
+                            out.0.wire.extend(lat.wire);
+                            out.0.app.extend(lat.app);
                             out.1 += errors;
                         }
                     }
@@ -188,27 +191,46 @@ fn run(args: &[String]) {
     let start = Instant::now();
     std::thread::sleep(Duration::from_secs_f64(secs));
     stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
+    let mut all = Lat::default();
     let mut errors = 0;
     for w in workers {
         let (lat, e) = w.join().unwrap_or_default();
-        all.extend(lat);
+        all.wire.extend(lat.wire);
+        all.app.extend(lat.app);
         errors += e;
     }
     let elapsed = start.elapsed().as_secs_f64();
-    all.sort_unstable();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+    all.wire.sort_unstable();
+    all.app.sort_unstable();
+    let pct = |v: &[u64], p: f64| {
+        v.get(((v.len() as f64 * p) as usize).min(v.len().saturating_sub(1)))
             .copied()
             .unwrap_or(0)
     };
+    if std::env::var_os("VTN_LOAD_HIST").is_some() {
+        for p in [
+            0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 1.0,
+        ] {
+            eprintln!("p{p}: wire {} app {}", pct(&all.wire, p), pct(&all.app, p));
+        }
+    }
     println!(
-        "{{\"vens\": {vens}, \"concurrency\": {conc}, \"client_threads\": {threads}, \"polls\": {}, \"polls_per_s\": {:.0}, \"p50_us\": {}, \"p99_us\": {}, \"errors\": {errors}}}",
-        all.len(),
-        all.len() as f64 / elapsed,
-        pct(0.50),
-        pct(0.99),
+        "{{\"vens\": {vens}, \"concurrency\": {conc}, \"client_threads\": {threads}, \"polls\": {}, \"polls_per_s\": {:.0}, \"p50_us\": {}, \"p99_us\": {}, \"app_p50_us\": {}, \"app_p99_us\": {}, \"errors\": {errors}}}",
+        all.app.len(),
+        all.app.len() as f64 / elapsed,
+        pct(&all.wire, 0.50),
+        pct(&all.wire, 0.99),
+        pct(&all.app, 0.50),
+        pct(&all.app, 0.99),
     );
+}
+
+/// Latencies in µs: from the request's write to the answer's arrival at the socket (kernel
+/// stamp, see [`arrival`]), and to the client's read of its last byte.
+#[derive(Default)]
+struct Lat {
+    wire: Vec<u64>,
+    app: Vec<u64>,
 }
 
 /// One keep-alive connection polling `requests[t]`, `requests[t + conc]`, ... until `stop`:
@@ -220,23 +242,31 @@ async fn poller(
     t: usize,
     conc: usize,
     stop: Arc<AtomicBool>,
-) -> (Vec<u64>, u64) {
+) -> (Lat, u64) {
     use tokio::io::AsyncWriteExt;
-    let mut lat = Vec::with_capacity(100_000);
+    let mut lat = Lat::default();
     let mut errors = 0;
     let mut buf = Vec::with_capacity(16 * 1024);
     let Ok(mut s) = connect(&host).await else {
         return (lat, 1);
     };
     let mut i = t;
-    while !stop.load(Ordering::Relaxed) && lat.len() < 5_000_000 {
-        let t0 = Instant::now();
+    while !stop.load(Ordering::Relaxed) && lat.app.len() < 5_000_000 {
+        let mut arrived = None;
+        let (t0, sent) = (Instant::now(), SystemTime::now());
         let ok = match s.write_all(&requests[i % requests.len()]).await {
-            Ok(()) => read_response(&mut s, &mut buf).await == Some(200),
+            Ok(()) => read_response(&mut s, &mut buf, &mut arrived).await == Some(200),
             Err(_) => false,
         };
         if ok {
-            lat.push(t0.elapsed().as_micros() as u64);
+            let app = t0.elapsed().as_micros() as u64;
+            lat.app.push(app);
+            // Without a kernel stamp (another OS, or a clock step) the wire figure is the
+            // application's.
+            let wire = arrived
+                .and_then(|a| a.duration_since(sent).ok())
+                .map_or(app, |d| (d.as_micros() as u64).min(app));
+            lat.wire.push(wire);
         } else {
             errors += 1;
             match connect(&host).await {
@@ -252,19 +282,24 @@ async fn poller(
 async fn connect(host: &str) -> std::io::Result<tokio::net::TcpStream> {
     let s = tokio::net::TcpStream::connect(host).await?;
     s.set_nodelay(true)?;
+    arrival::enable(&s);
     Ok(s)
 }
 
 /// Reads one HTTP/1.1 response (Content-Length or chunked body) and returns its status, or
 /// None on a connection error, a malformed head, or no answer within 10 s.
-async fn read_response(s: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Option<u16> {
+async fn read_response(
+    s: &mut tokio::net::TcpStream,
+    buf: &mut Vec<u8>,
+    arrived: &mut Option<SystemTime>,
+) -> Option<u16> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     buf.clear();
     let head_end = loop {
         if let Some(p) = memchr::memmem::find(buf, b"\r\n\r\n") {
             break p + 4;
         }
-        fill(s, buf, deadline).await?;
+        fill(s, buf, deadline, arrived).await?;
     };
     let head = std::str::from_utf8(&buf[..head_end]).ok()?;
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
@@ -277,7 +312,7 @@ async fn read_response(s: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Opti
     if let Some(len) = header("content-length") {
         let want = head_end + len.parse::<usize>().ok()?;
         while buf.len() < want {
-            fill(s, buf, deadline).await?;
+            fill(s, buf, deadline, arrived).await?;
         }
         return Some(status);
     }
@@ -289,13 +324,13 @@ async fn read_response(s: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Opti
                 if let Some(p) = memchr::memmem::find(&buf[at..], b"\r\n") {
                     break at + p;
                 }
-                fill(s, buf, deadline).await?;
+                fill(s, buf, deadline, arrived).await?;
             };
             let size_text = std::str::from_utf8(&buf[at..line_end]).ok()?;
             let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
             let next = line_end + 2 + size + 2;
             while buf.len() < next {
-                fill(s, buf, deadline).await?;
+                fill(s, buf, deadline, arrived).await?;
             }
             if size == 0 {
                 return Some(status);
@@ -310,12 +345,105 @@ async fn fill(
     s: &mut tokio::net::TcpStream,
     buf: &mut Vec<u8>,
     deadline: tokio::time::Instant,
+    arrived: &mut Option<SystemTime>,
 ) -> Option<()> {
-    use tokio::io::AsyncReadExt;
     buf.reserve(8 * 1024);
-    match tokio::time::timeout_at(deadline, s.read_buf(buf)).await {
-        Ok(Ok(n)) if n > 0 => Some(()),
-        _ => None,
+    let read = async {
+        loop {
+            s.readable().await.ok()?;
+            match s.try_io(tokio::io::Interest::READABLE, || {
+                arrival::recv(s, buf, arrived)
+            }) {
+                Ok(0) => return None,
+                Ok(_) => return Some(()),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(_) => return None,
+            }
+        }
+    };
+    tokio::time::timeout_at(deadline, read).await.ok()?
+}
+
+/// When the answer reached the load generator's socket, as the kernel stamped it
+/// (SO_TIMESTAMPNS), so that the latency the client reports does not include the time a
+/// received answer waits for the client's own thread, busy with the other connections: 64
+/// real VENs on 64 machines would not queue behind each other. The time from the request's
+/// write to the answer's last read is printed too (`app_p50_us`, `app_p99_us`).
+mod arrival {
+    use std::time::SystemTime;
+
+    #[cfg(target_os = "linux")]
+    pub fn enable(s: &tokio::net::TcpStream) {
+        use std::os::fd::AsRawFd;
+        let on: libc::c_int = 1;
+        // SAFETY: a valid socket descriptor and a c_int option value of the right size.
+        unsafe {
+            libc::setsockopt(
+                s.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_TIMESTAMPNS,
+                (&on as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+
+    /// One non-blocking read into `buf`'s spare capacity; `arrived` gets the kernel's receive
+    /// stamp of the data read, when there is one.
+    #[cfg(target_os = "linux")]
+    pub fn recv(
+        s: &tokio::net::TcpStream,
+        buf: &mut Vec<u8>,
+        arrived: &mut Option<SystemTime>,
+    ) -> std::io::Result<usize> {
+        use std::os::fd::AsRawFd;
+        let spare = buf.spare_capacity_mut();
+        let mut iov = libc::iovec {
+            iov_base: spare.as_mut_ptr().cast(),
+            iov_len: spare.len(),
+        };
+        let mut control = [0u64; 16];
+        // SAFETY: msghdr is plain data; every pointer set below outlives the call.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(&control) as _;
+        // SAFETY: the iovec points at `buf`'s spare capacity, the control buffer is ours.
+        let n = unsafe { libc::recvmsg(s.as_raw_fd(), &mut msg, libc::MSG_DONTWAIT) };
+        if n < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let n = n as usize;
+        // SAFETY: the kernel initialised the first n bytes of the spare capacity.
+        unsafe { buf.set_len(buf.len() + n) };
+        // SAFETY: walking the control messages the kernel wrote, with the libc macros.
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&msg);
+            while !c.is_null() {
+                if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_TIMESTAMPNS {
+                    let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                    *arrived = Some(
+                        SystemTime::UNIX_EPOCH
+                            + std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32),
+                    );
+                }
+                c = libc::CMSG_NXTHDR(&msg, c);
+            }
+        }
+        Ok(n)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn enable(_: &tokio::net::TcpStream) {}
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn recv(
+        s: &tokio::net::TcpStream,
+        buf: &mut Vec<u8>,
+        _: &mut Option<SystemTime>,
+    ) -> std::io::Result<usize> {
+        s.try_read_buf(buf)
     }
 }
 

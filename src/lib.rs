@@ -135,13 +135,18 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
-pub mod conformance;
-pub mod engine;
-pub mod model;
-pub mod sign;
-pub mod store;
-pub mod transport;
 pub mod ven;
 pub mod vtn;
+
+// The lower layers are crates of their own, for build time (README, "Build time"): the
+// re-exports keep their public paths (`oadr::sign`...) and make `crate::sign` work here.
+#[doc(inline)]
+pub use oadr_engine::{engine, store};
+#[doc(inline)]
+pub use oadr_model::{conformance, model};
+#[doc(inline)]
+pub use oadr_sign::sign;
+#[doc(inline)]
+pub use oadr_transport::transport;
 #[doc(inline)]
 pub use oadr_wire::wire;

@@ -194,3 +194,38 @@ fn crlf_line_ends_decode_to_the_same_value() {
         "{any_content} fixtures differ in xs:any text"
     );
 }
+
+/// The validator keeps its buffers per thread for the next document (`Scratch` in
+/// `validate/engine.rs`): nothing of one document may leak into the verdict on the next.
+/// Every document here is validated right after another one (which may have stopped half-way
+/// with elements open, at the error limit or a fatal error, or have grown the buffers), and
+/// the result must equal what a thread that never validated anything gets.
+#[test]
+fn validation_after_another_document_equals_validation_on_a_fresh_thread() {
+    let limits = Limits {
+        max_errors: 3,
+        ..Limits::default()
+    };
+    let docs: Vec<(String, Vec<u8>)> = documents().into_iter().step_by(5).collect();
+    let fresh: Vec<_> = std::thread::scope(|s| {
+        docs.iter()
+            .map(|(_, bytes)| {
+                s.spawn(|| oadr::wire::validate(bytes, &limits))
+                    .join()
+                    .expect("validator thread")
+            })
+            .collect()
+    });
+    let mut failures = Vec::new();
+    for (i, (name, bytes)) in docs.iter().enumerate() {
+        let before = &docs[(i * 7 + 3) % docs.len()].1;
+        let _ = oadr::wire::validate(before, &limits);
+        let _ = decode_with(before, &limits);
+        if oadr::wire::validate(bytes, &limits) != fresh[i] {
+            failures.push(name.clone());
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(fresh.iter().filter(|r| r.is_ok()).count() > 100);
+    assert!(fresh.iter().filter(|r| r.is_err()).count() > 400);
+}

@@ -102,7 +102,9 @@ impl SchemaSet {
 /// namespace (see codegen/README.md for the layout). Output is deterministic.
 pub fn generate(xsd_dir: &Path, out_dir: &Path) -> Result<(), GenError> {
     let set = SchemaSet::load(xsd_dir)?;
-    types::emit(&set, out_dir)?;
-    validator::generate(&set.schemas, out_dir).map_err(GenError::Validator)?;
+    // The tables first: the encoders refer to their element declarations by index.
+    let tables = validator::compile::compile(&set.schemas).map_err(GenError::Validator)?;
+    types::emit(&set, &tables, out_dir)?;
+    validator::write(&tables, out_dir).map_err(GenError::Validator)?;
     Ok(())
 }

@@ -3,8 +3,10 @@
 //! (`wire::decode_with`, the typed decoder feeding the validator) and the two-pass path
 //! (`wire::validate::decode_two_pass`: validate collecting every error, then decode): both
 //! must give the same verdict, the same errors in the same order, or the same value. The
-//! standalone validator's verdict must match too. Re-encoding is not checked for validity
-//! (known codec bugs, see tests/wire_roundtrip.rs), only for panics.
+//! standalone validator's verdict must match too, and validating the input a second time,
+//! after the other passes (the validator reuses its buffers per thread), must give the same
+//! result. Re-encoding is not checked for validity (known codec bugs, see
+//! tests/wire_roundtrip.rs), only for panics.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -37,4 +39,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(payload) = fused {
         let _ = encode(&payload);
     }
+    // The validator reuses its buffers per thread (`Scratch`): after the passes above, which
+    // may have stopped half-way, the verdict on the same input is unchanged.
+    assert_eq!(
+        validate(data, &limits),
+        checked,
+        "validating again after decoding gives another verdict"
+    );
 });

@@ -488,5 +488,7 @@ fn log_notification(n: &Notification) {
         Notification::OptCanceled { ven_id, opt_id } => {
             tracing::info!("VEN {ven_id}: opt {opt_id} cancelled")
         }
+        // `Notification` is `#[non_exhaustive]` (crate oadr-engine).
+        other => tracing::info!("{other:?}"),
     }
 }

@@ -139,6 +139,8 @@ impl Driver {
                         h(n).await;
                     }
                 }
+                // `Output` is `#[non_exhaustive]` (crate oadr-engine); every kind is above.
+                _ => tracing::warn!("VEN engine output of an unknown kind, ignored"),
             }
         }
     }

@@ -86,6 +86,8 @@ impl Codec for XmlCodec {
         check_received(&message, Role::Ven, self.strictness).map_err(|e| {
             let path = match &e {
                 ConformanceError::Rejected(f) => f.first().map(|f| f.path.clone()),
+                // `ConformanceError` is `#[non_exhaustive]` (crate oadr-model).
+                _ => None,
             };
             DecodeError::new(
                 e.response_code(),

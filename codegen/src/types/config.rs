@@ -12,7 +12,7 @@ use xsd_parser::{Config, IdentType};
 /// untyped `AnyElement`s).
 const ROOT: &str = "oadr:oadrPayload";
 
-fn config() -> Config {
+fn config(encoder: super::encoder::EncodeRenderStep) -> Config {
     let mut config = Config::default();
     config.interpreter.flags = InterpreterFlags::BUILDIN_TYPES
         | InterpreterFlags::DEFAULT_TYPEDEFS
@@ -48,26 +48,26 @@ fn config() -> Config {
         .with_render_step(super::decoder::DecodeRenderStep)
         // Our own straight-line encoders instead of xsd-parser's quick-xml serializer state
         // machines (see encoder.rs and codegen/README.md).
-        .with_render_step(super::encoder::EncodeRenderStep)
+        .with_render_step(encoder)
 }
 
 /// Interpreter configuration.
 pub fn interpreter() -> InterpreterConfig {
-    config().interpreter
+    config(Default::default()).interpreter
 }
 
 /// Optimiser configuration.
 pub fn optimizer() -> OptimizerConfig {
-    config().optimizer
+    config(Default::default()).optimizer
 }
 
 /// Generator configuration.
 pub fn generator() -> GeneratorConfig {
-    config().generator
+    config(Default::default()).generator
 }
 
 /// Renderer configuration (types, defaults, namespace constants, our decoders and
-/// encoders).
-pub fn renderer() -> RendererConfig {
-    config().renderer
+/// encoders, the latter with the validator tables' declaration indices of `checks`).
+pub fn renderer(checks: super::checks::CheckIndex) -> RendererConfig {
+    config(super::encoder::EncodeRenderStep::new(checks)).renderer
 }

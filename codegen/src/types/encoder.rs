@@ -11,25 +11,52 @@
 //! - simple types get `EncodeText` (their lexical form, escaped by the writer) and an
 //!   `EncodeElement` that wraps the text in the element.
 //!
+//! Before each child element whose declaration the validator tables identify by name, the
+//! code tells the writer the declaration's index, and whether the value's Rust type already
+//! guarantees a valid value (`w.decl(i)` / `w.decl_trusted(i)`, decided in `checks`): the
+//! validating writer then checks only what the types do not guarantee.
+//!
 //! The output is what xsd-parser's serializer wrote, modulo insignificant formatting:
 //! the same element and attribute names with the same prefixes, in the same order; the
 //! namespace declarations on the root are written by the runtime.
+
+use std::sync::Arc;
 
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 use xsd_parser::models::data::{
     ComplexData, ComplexDataAttribute, ComplexDataElement, ComplexDataEnum, ComplexDataStruct,
-    DataTypeVariant, Occurs, ReferenceData, SimpleData, StructMode,
+    DataTypeVariant, DataTypes, Occurs, ReferenceData, SimpleData, StructMode,
 };
 use xsd_parser::models::meta::{ElementMetaVariant, ElementMode};
+use xsd_parser::models::schema::xs::FormChoiceType;
 use xsd_parser::pipeline::renderer::{
     Context, QuickXmlSerializeRenderStep, RenderStep, RenderStepType,
 };
 
+use super::checks::{CheckIndex, Hint};
+
 /// Renders the encoders (see the module docs), and the `SerializeBytes` impls of simple
 /// types from xsd-parser's serializer step (the only part of it still generated).
-#[derive(Debug, Clone, Copy)]
-pub struct EncodeRenderStep;
+#[derive(Debug, Clone, Default)]
+pub struct EncodeRenderStep {
+    checks: Arc<CheckIndex>,
+}
+
+impl EncodeRenderStep {
+    /// A render step whose encoders carry the declaration indices of `checks`.
+    pub fn new(checks: CheckIndex) -> Self {
+        Self {
+            checks: Arc::new(checks),
+        }
+    }
+}
+
+/// What the render functions need besides the type being rendered.
+struct Cx<'a, 'types> {
+    checks: &'a CheckIndex,
+    types: &'a DataTypes<'types>,
+}
 
 impl RenderStep for EncodeRenderStep {
     fn render_step_type(&self) -> RenderStepType {
@@ -37,6 +64,10 @@ impl RenderStep for EncodeRenderStep {
     }
 
     fn render_type(&mut self, ctx: &mut Context<'_, '_>) {
+        let cx = Cx {
+            checks: &self.checks,
+            types: ctx.meta.types,
+        };
         let code = match &ctx.data.variant {
             DataTypeVariant::BuildIn(_) | DataTypeVariant::Custom(_) => None,
             DataTypeVariant::Dynamic(x) => Some(unsupported(&x.type_ident, "dynamic type")),
@@ -50,7 +81,7 @@ impl RenderStep for EncodeRenderStep {
                 Some(text_impl(&x.type_ident, quote!(match self { #( #arms )* })))
             }
             DataTypeVariant::Simple(x) => Some(simple(x)),
-            DataTypeVariant::Complex(x) => Some(complex(x)),
+            DataTypeVariant::Complex(x) => Some(complex(x, &cx)),
         };
         if !matches!(&ctx.data.variant, DataTypeVariant::Complex(_)) {
             // The `SerializeBytes` impls of simple types: the model's conversions use them,
@@ -151,18 +182,18 @@ fn simple(data: &SimpleData<'_>) -> TokenStream {
     text_impl(&data.type_ident, body)
 }
 
-fn complex(data: &ComplexData<'_>) -> TokenStream {
+fn complex(data: &ComplexData<'_>, cx: &Cx<'_, '_>) -> TokenStream {
     let (main, content) = match data {
         ComplexData::Enum {
             type_,
             content_type,
-        } => (enumeration(type_), content_type),
+        } => (enumeration(type_, cx), content_type),
         ComplexData::Struct {
             type_,
             content_type,
-        } => (structure(type_), content_type),
+        } => (structure(type_, cx), content_type),
     };
-    let content = content.as_deref().map(complex);
+    let content = content.as_deref().map(|c| complex(c, cx));
     quote!(#main #content)
 }
 
@@ -172,8 +203,27 @@ fn tag(name: &xsd_parser::models::data::TagName<'_>) -> Literal {
     Literal::byte_string(name.get(true).as_bytes())
 }
 
+/// The declaration hint written before the child element (see the module docs).
+fn hint(
+    el: &ComplexDataElement<'_>,
+    ty: &xsd_parser::models::TypeIdent,
+    cx: &Cx<'_, '_>,
+) -> TokenStream {
+    let name = &el.tag_name;
+    let ns = match (name.form, name.module.and_then(|m| m.namespace.as_ref())) {
+        (FormChoiceType::Qualified, Some(ns)) => ns.to_string(),
+        (FormChoiceType::Qualified, None) => return quote!(),
+        _ => String::new(),
+    };
+    match cx.checks.hint(&ns, &name.name, Some(ty), cx.types) {
+        Hint::None => quote!(),
+        Hint::Decl(i) => quote!(w.decl(#i);),
+        Hint::Trusted(i) => quote!(w.decl_trusted(#i);),
+    }
+}
+
 /// The code writing one child (`value` is a reference to the field or variant value).
-fn child(el: &ComplexDataElement<'_>, value: TokenStream) -> TokenStream {
+fn child(el: &ComplexDataElement<'_>, value: TokenStream, cx: &Cx<'_, '_>) -> TokenStream {
     let meta = el.meta();
     let one = |x: TokenStream| match &meta.variant {
         ElementMetaVariant::Type {
@@ -183,9 +233,10 @@ fn child(el: &ComplexDataElement<'_>, value: TokenStream) -> TokenStream {
         ElementMetaVariant::Type { .. } if el.target_is_dynamic => {
             quote!(crate::wire::encode::EncodeGroup::encode_group(#x, w);)
         }
-        ElementMetaVariant::Type { .. } => {
+        ElementMetaVariant::Type { type_, .. } => {
             let name = tag(&el.tag_name);
-            quote!(crate::wire::encode::EncodeElement::encode_element(#x, w, #name);)
+            let hint = hint(el, type_, cx);
+            quote!(#hint crate::wire::encode::EncodeElement::encode_element(#x, w, #name);)
         }
         // `xs:any` elements carry their own name; text ignores the name.
         ElementMetaVariant::Any { .. } | ElementMetaVariant::Text => {
@@ -246,7 +297,7 @@ fn group_impl(ident: &Ident, body: TokenStream) -> TokenStream {
     }
 }
 
-fn structure(data: &ComplexDataStruct<'_>) -> TokenStream {
+fn structure(data: &ComplexDataStruct<'_>, cx: &Cx<'_, '_>) -> TokenStream {
     let ident = &data.type_ident;
     let mut content = TokenStream::new();
     match &data.mode {
@@ -261,7 +312,7 @@ fn structure(data: &ComplexDataStruct<'_>) -> TokenStream {
         StructMode::Sequence { elements, .. } | StructMode::All { elements, .. } => {
             for el in elements {
                 let field = &el.field_ident;
-                content.extend(child(el, quote!(&self.#field)));
+                content.extend(child(el, quote!(&self.#field), cx));
             }
         }
         StructMode::Content { content: c } => {
@@ -298,14 +349,14 @@ fn structure(data: &ComplexDataStruct<'_>) -> TokenStream {
     element_impl(ident, body)
 }
 
-fn enumeration(data: &ComplexDataEnum<'_>) -> TokenStream {
+fn enumeration(data: &ComplexDataEnum<'_>, cx: &Cx<'_, '_>) -> TokenStream {
     let ident = &data.type_ident;
     if data.allow_any {
         return unsupported(ident, "untyped wildcard content in");
     }
     let arms = data.elements.iter().map(|el| {
         let v = &el.variant_ident;
-        let body = child(el, quote!(x));
+        let body = child(el, quote!(x), cx);
         quote!(Self::#v(x) => { #body })
     });
     let matched = quote!(match self { #( #arms )* });

@@ -34,6 +34,7 @@ pub fn write(module: &Module, out_dir: &Path) -> Result<(), GenError> {
         sub.to_code(&mut code, SubModules::Inline);
         let mut parsed = parse_rust(&file, code)?;
         super::docs::escape_all(&mut parsed);
+        super::prechecked::guard_facet_checks(&mut parsed);
         write_rust_file(out_dir, &file, &parsed)?;
         index.extend(quote! {
             #[allow(

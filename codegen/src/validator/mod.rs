@@ -26,7 +26,12 @@ pub fn tables_source(schemas: &Schemas) -> Result<String, String> {
 
 /// Write `validator_tables.rs` into `out_dir`.
 pub fn generate(schemas: &Schemas, out_dir: &Path) -> Result<(), String> {
-    let src = tables_source(schemas)?;
+    write(&compile::compile(schemas)?, out_dir)
+}
+
+/// Write the tables compiled already into `out_dir/validator_tables.rs`.
+pub fn write(compiled: &model::Compiled, out_dir: &Path) -> Result<(), String> {
+    let src = emit::emit(compiled)?;
     let path = out_dir.join(TABLES_FILE);
     std::fs::write(&path, src).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -101,7 +101,16 @@ pub fn from_xml(xml: &[u8]) -> Result<OadrPayload, CodecError> {
 /// [`from_xml`] without UTF-16 transcoding and attribute-prefix pinning, for callers that have
 /// done both (`wire::decode`).
 pub(crate) fn from_xml_prechecked(xml: &[u8]) -> Result<OadrPayload, CodecError> {
-    let mut reader = super::decode::Reader::new(xml);
+    read_root(xml, super::decode::Reader::new(xml))
+}
+
+/// [`from_xml_prechecked`] for a document `wire::validate` has accepted: the value
+/// deserializers skip the facet checks the validator made.
+pub(crate) fn from_validated_xml(xml: &[u8]) -> Result<OadrPayload, CodecError> {
+    read_root(xml, super::decode::Reader::validated(xml))
+}
+
+fn read_root(xml: &[u8], mut reader: super::decode::Reader<'_>) -> Result<OadrPayload, CodecError> {
     reader
         .root(&super::generated::NS_OADR.0, b"oadrPayload")
         .map_err(|e| CodecError::from_decode(xml, &e))

@@ -84,8 +84,41 @@ enum PeekedNs {
     Unbound,
     /// Bound to the URI in `Reader::peeked_ns_uri`.
     Bound,
+    /// Bound to one of the schema's namespaces, as the validator of the fused pass
+    /// resolved it ([`Validator::start_ns`]).
+    Known(&'static str),
     /// An undeclared prefix.
     Unknown,
+}
+
+std::thread_local! {
+    /// Set while a [`Reader`] reads a document the validator has accepted or is checking
+    /// event by event (see [`input_validated`]).
+    static INPUT_VALIDATED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the decoder reads input that `wire::validate` has accepted (or checks event by
+/// event, failing the decode at the first error): then the value deserializers skip their
+/// facet checks (patterns, through `regex`; the generated `DeserializeBytes` impls ask, see
+/// oadr-codegen's `types/prechecked.rs`) and attributes are not checked for duplicates, both
+/// done by the validator already. The unvalidated `wire::from_xml` keeps the checks.
+pub fn input_validated() -> bool {
+    INPUT_VALIDATED.with(std::cell::Cell::get)
+}
+
+/// Sets [`input_validated`] for as long as it lives, then restores the previous value.
+struct InputValidated(bool);
+
+impl InputValidated {
+    fn set(unchecked: bool) -> Self {
+        Self(INPUT_VALIDATED.with(|c| c.replace(unchecked)))
+    }
+}
+
+impl Drop for InputValidated {
+    fn drop(&mut self) {
+        INPUT_VALIDATED.with(|c| c.set(self.0));
+    }
 }
 
 /// The reader the generated decoders pull from, with one event of look-ahead.
@@ -108,6 +141,9 @@ pub struct Reader<'a> {
     /// The validator of the fused pass of `wire::decode`: fed every event this reader reads,
     /// so that one tokenization serves both (see [`Reader::validating`]).
     validator: Option<Validator<'a>>,
+    /// The document is checked by the validator (before, or event by event): facets and
+    /// duplicate attributes need no second check ([`Reader::validated`]).
+    validated: bool,
     /// The bindings last given to an `xs:any` element, flattened, with their shared map.
     namespaces_cache: Option<(Vec<u8>, xsd_parser_types::xml::NamespacesShared<'static>)>,
     /// Scratch buffer for the signature of the bindings in scope.
@@ -128,6 +164,7 @@ impl<'a> Reader<'a> {
             depth: 0,
             helper: DeserializeHelper::default(),
             validator: None,
+            validated: false,
             namespaces_cache: None,
             namespaces_signature: Vec::new(),
         }
@@ -142,6 +179,15 @@ impl<'a> Reader<'a> {
         let mut reader = Self::new(xml);
         reader.xml.config_mut().check_end_names = true;
         reader.validator = Some(Validator::new(xml, limits));
+        reader.validated = true;
+        reader
+    }
+
+    /// A reader over a whole document that `wire::validate` has accepted (UTF-8, attribute
+    /// prefixes pinned): the value deserializers skip the facet checks the validator made.
+    pub(crate) fn validated(xml: &'a [u8]) -> Self {
+        let mut reader = Self::new(xml);
+        reader.validated = true;
         reader
     }
 
@@ -153,6 +199,7 @@ impl<'a> Reader<'a> {
     /// Decode the document's root element, which must be `{ns}local`, and check that only
     /// comments, processing instructions and whitespace follow it.
     pub fn root<T: DecodeElement>(&mut self, ns: &[u8], local: &[u8]) -> Result<T> {
+        let _validated = InputValidated::set(self.validated);
         if !self.is(Some(ns), local)? {
             let found = match &self.peeked {
                 Some(Event::Start(e) | Event::Empty(e)) => {
@@ -229,14 +276,10 @@ impl<'a> Reader<'a> {
                             let name = e.name();
                             self.peeked_local =
                                 name.as_ref().len() - name.local_name().as_ref().len();
-                            self.peeked_ns = match self.xml.resolve_element(name).0 {
-                                ResolveResult::Unbound => PeekedNs::Unbound,
-                                ResolveResult::Bound(uri) => {
-                                    self.peeked_ns_uri.clear();
-                                    self.peeked_ns_uri.extend_from_slice(uri.as_ref());
-                                    PeekedNs::Bound
-                                }
-                                ResolveResult::Unknown(_) => PeekedNs::Unknown,
+                            let known = self.validator.as_ref().and_then(Validator::start_ns);
+                            self.peeked_ns = match known {
+                                Some(ns) => PeekedNs::Known(ns),
+                                None => self.resolve_peeked(name),
                             };
                         }
                         self.peeked_at = at;
@@ -249,6 +292,19 @@ impl<'a> Reader<'a> {
         match &self.peeked {
             Some(event) => Ok(event),
             None => Err(self.error("reader lost its look-ahead".to_owned())),
+        }
+    }
+
+    /// How `name`, the name of the start tag about to be peeked, resolves.
+    fn resolve_peeked(&mut self, name: quick_xml::name::QName<'_>) -> PeekedNs {
+        match self.xml.resolve_element(name).0 {
+            ResolveResult::Unbound => PeekedNs::Unbound,
+            ResolveResult::Bound(uri) => {
+                self.peeked_ns_uri.clear();
+                self.peeked_ns_uri.extend_from_slice(uri.as_ref());
+                PeekedNs::Bound
+            }
+            ResolveResult::Unknown(_) => PeekedNs::Unknown,
         }
     }
 
@@ -296,6 +352,7 @@ impl<'a> Reader<'a> {
         Ok(match self.peeked_ns {
             PeekedNs::Unbound => true,
             PeekedNs::Bound => self.peeked_ns_uri == ns,
+            PeekedNs::Known(known) => known.as_bytes() == ns,
             PeekedNs::Unknown => false,
         })
     }
@@ -444,9 +501,9 @@ impl<'a> Reader<'a> {
     pub fn attributes<'s>(
         start: &'s BytesStart<'_>,
     ) -> impl Iterator<Item = std::result::Result<Attribute<'s>, AttrError>> {
-        start
-            .attributes()
-            .filter(|attr| !matches!(attr, Ok(a) if a.key.as_namespace_binding().is_some()))
+        let mut attributes = start.attributes();
+        attributes.with_checks(!input_validated());
+        attributes.filter(|attr| !matches!(attr, Ok(a) if a.key.as_namespace_binding().is_some()))
     }
 
     /// An attribute from [`Reader::attributes`], or the error that it is malformed.
@@ -483,8 +540,7 @@ impl<'a> Reader<'a> {
                 String::from_utf8_lossy(attr.key.as_ref())
             )));
         }
-        let raw = std::str::from_utf8(&attr.value).map_err(|e| self.error(e.to_string()))?;
-        let value = quick_xml::escape::unescape(raw).map_err(|e| self.error(e.to_string()))?;
+        let value = attribute_value(&attr.value).map_err(|e| self.error(e))?;
         let value = deserialize_value::<T>(&mut self.helper, &value).map_err(|e| {
             self.error(format!(
                 "attribute {}: {}",
@@ -603,6 +659,23 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The value of an attribute from its raw bytes: attribute-value normalization for CDATA
+/// attributes (XML 1.0 §3.3.3: every literal tab, line feed and carriage return becomes a
+/// space, a CR LF pair one space, after line-end handling §2.11), then character and entity
+/// references resolved. References are resolved last, so that `&#10;` stays a line feed and
+/// `&#9;` a tab. Shared by the validator and the typed decoder, so that both read the same
+/// value.
+pub(crate) fn attribute_value(raw: &[u8]) -> std::result::Result<Cow<'_, str>, String> {
+    let raw = std::str::from_utf8(raw).map_err(|e| format!("invalid UTF-8: {e}"))?;
+    if !raw.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
+        return quick_xml::escape::unescape(raw).map_err(|e| e.to_string());
+    }
+    let normalized = raw.replace("\r\n", " ").replace(['\t', '\n', '\r'], " ");
+    quick_xml::escape::unescape(&normalized)
+        .map(|v| Cow::Owned(v.into_owned()))
+        .map_err(|e| e.to_string())
+}
+
 /// `T` from `value`. A value the type's parser refuses that is a negative zero (`-0`, `-00`)
 /// is read as `0`: XSD's integer lexical spaces allow the sign on zero, including for the
 /// unsigned types (XML Schema 1.0 Part 2 §3.3.20-3.3.23), which Rust's parsers refuse. Zero
@@ -639,5 +712,64 @@ pub(crate) fn open_elements(input: &[u8], position: usize) -> Vec<String> {
             Ok(Event::Eof) | Err(_) => return stack,
             Ok(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{attribute_value, input_validated, DecodeElement, Reader, Result};
+    use quick_xml::events::BytesStart;
+
+    /// Records whether the facet checks were skipped while it was decoded.
+    struct Probe(bool);
+
+    impl DecodeElement for Probe {
+        fn decode_element(r: &mut Reader<'_>, _start: &BytesStart<'_>) -> Result<Self> {
+            let skipped = input_validated();
+            let _: String = r.simple()?;
+            Ok(Probe(skipped))
+        }
+    }
+
+    /// The generated value deserializers skip their facet checks only while a reader over
+    /// validated input decodes, and check again afterwards, also after a decode error.
+    #[test]
+    fn facet_checks_are_skipped_only_while_validated_input_is_read() {
+        assert!(!input_validated());
+        let probe: Probe = Reader::validated(b"<a>x</a>")
+            .root(b"", b"a")
+            .expect("decodes");
+        assert!(probe.0);
+        assert!(!input_validated());
+        let probe: Probe = Reader::new(b"<a>x</a>").root(b"", b"a").expect("decodes");
+        assert!(!probe.0);
+        assert!(Reader::validated(b"<a><b/></a>")
+            .root::<Probe>(b"", b"a")
+            .is_err());
+        assert!(!input_validated());
+    }
+
+    /// XML 1.0 §3.3.3: literal white space characters become spaces (a CR LF pair one space,
+    /// §2.11); character references are resolved after, so `&#10;` stays a line feed.
+    #[test]
+    fn attribute_values_are_normalized_before_references_are_resolved() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"a b", "a b"),
+            (b"a\tb\nc\rd", "a b c d"),
+            (b"a\r\nb", "a b"),
+            (b"a&#10;b&#9;c&#13;d", "a\nb\tc\rd"),
+            (b"a&#xA;\nb", "a\n b"),
+            (b"&lt;&amp;&gt;&apos;&quot;", "<&>'\""),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(
+                attribute_value(raw).as_deref(),
+                Ok(*want),
+                "{}",
+                String::from_utf8_lossy(raw)
+            );
+        }
+        assert!(attribute_value(b"a&bogus;\n").is_err());
+        assert!(attribute_value(b"a &#xD800;").is_err());
     }
 }

@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use crate::wire::validate::engine::{transition, Match};
 use crate::wire::validate::simple::{self, normalize, ValueCtx};
 use crate::wire::validate::tables::{
-    global_attribute, lookup, Content, Process, TypeRef, WhiteSpace, AUTOMATA, COMPLEX_TYPES,
+    global_attribute, lookup, Content, Process, Term, TypeRef, WhiteSpace, AUTOMATA, COMPLEX_TYPES,
     ELEMENTS, GLOBAL_ELEMENTS, SIMPLE_TYPES,
 };
 
@@ -42,10 +42,24 @@ pub enum Verdict {
     Unchecked,
 }
 
+/// What the generated code knows about the element it is about to write (see
+/// `oadr-codegen`'s `types/checks.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hint {
+    /// Nothing: the name is resolved through the root's prefixes.
+    None,
+    /// The element declaration (an index into `ELEMENTS`).
+    Decl(u16),
+    /// The element declaration, and the value's Rust type guarantees a valid value.
+    Trusted(u16),
+}
+
 /// One open element with a declaration.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
     decl: u16,
+    /// The value needs no check ([`Hint::Trusted`]).
+    trusted: bool,
     ty: TypeRef,
     /// State of the content-model automaton (element content only).
     state: u16,
@@ -134,6 +148,14 @@ fn prefix_bound(prefix: &str) -> bool {
 }
 
 impl Checker {
+    /// A checker for one document (room for the nesting depth of real messages).
+    pub(crate) fn new() -> Self {
+        Self {
+            stack: Vec::with_capacity(32),
+            ..Self::default()
+        }
+    }
+
     /// The verdict once the document has been written.
     pub(crate) fn verdict(&self) -> Verdict {
         match self.verdict {
@@ -162,44 +184,49 @@ impl Checker {
         self.verdict.is_none()
     }
 
-    /// A start tag named `name` (its attributes follow).
-    pub(crate) fn start(&mut self, name: &[u8]) {
+    /// A start tag named `name` (its attributes follow); `hint` is what the generated code
+    /// knows about it.
+    pub(crate) fn start(&mut self, name: &[u8], hint: Hint) {
         if !self.active() {
             return;
         }
-        let Some((ns, local)) = split(name) else {
-            return self.unchecked();
-        };
         if self.stack.len() >= MAX_DEPTH {
             return self.unchecked();
         }
-        let decl = match self.stack.last_mut() {
-            None if self.root_done => return self.invalid(),
-            None => match lookup(GLOBAL_ELEMENTS, ns, local) {
-                Some(d) => d,
-                None => return self.invalid(),
-            },
-            Some(parent) => {
-                let model = match parent.ty {
-                    TypeRef::Complex(c) => COMPLEX_TYPES.get(usize::from(c)).map(|c| &c.content),
-                    TypeRef::Simple(_) => None,
-                };
-                let Some(Content::Model(a)) = model else {
-                    return self.invalid();
-                };
-                let Some(aut) = AUTOMATA.get(usize::from(*a)) else {
-                    return self.unchecked();
-                };
-                match transition(aut, parent.state, ns, local) {
-                    Some((next, Match::Decl(d))) => {
-                        parent.state = next;
-                        d
-                    }
-                    // Wildcards (lax/strict/skip processing) are the validator's.
-                    Some((_, Match::Wild(_))) => return self.unchecked(),
-                    None => return self.invalid(),
-                }
+        let (known, trusted) = match hint {
+            Hint::None => (None, false),
+            Hint::Decl(d) => (Some(d), false),
+            Hint::Trusted(d) => (Some(d), true),
+        };
+        let decl = match (self.stack.last_mut(), known) {
+            (Some(parent), Some(decl)) => {
+                let step = child_by_decl(parent, decl);
+                debug_assert_eq!(
+                    step,
+                    split(name).map_or(Step::Unchecked, |(ns, local)| child_by_name(
+                        parent, ns, local
+                    )),
+                    "the generator's declaration {decl} for {}",
+                    String::from_utf8_lossy(name)
+                );
+                step
             }
+            (Some(parent), None) => match split(name) {
+                Some((ns, local)) => child_by_name(parent, ns, local),
+                None => Step::Unchecked,
+            },
+            (None, _) if self.root_done => Step::Invalid,
+            (None, _) => root(name),
+        };
+        let decl = match decl {
+            Step::Decl(next, d) => {
+                if let Some(parent) = self.stack.last_mut() {
+                    parent.state = next;
+                }
+                d
+            }
+            Step::Invalid => return self.invalid(),
+            Step::Unchecked => return self.unchecked(),
         };
         let Some(d) = ELEMENTS.get(usize::from(decl)) else {
             return self.unchecked();
@@ -220,6 +247,7 @@ impl Checker {
         }
         self.stack.push(Frame {
             decl,
+            trusted,
             ty: d.ty,
             state: 0,
             content_start: 0,
@@ -384,6 +412,9 @@ impl Checker {
         let Some(d) = ELEMENTS.get(usize::from(frame.decl)) else {
             return self.unchecked();
         };
+        if frame.trusted && !cfg!(debug_assertions) {
+            return;
+        }
         let mut scratch = std::mem::take(&mut self.scratch);
         let ok = match unescape(content, &mut scratch) {
             None => None,
@@ -410,11 +441,104 @@ impl Checker {
             }
         };
         self.scratch = scratch;
+        debug_assert!(
+            !frame.trusted || ok == Some(true),
+            "the generator trusted a value of {} that fails its check",
+            d.name.local
+        );
         match ok {
             None => self.unchecked(),
             Some(false) => self.invalid(),
             Some(true) => {}
         }
+    }
+}
+
+/// The global declaration of the root element `name`. The codec always writes
+/// `oadr:oadrPayload`: that lookup (a binary search comparing namespace URIs) is done once.
+fn root(name: &[u8]) -> Step {
+    const PAYLOAD: &[u8] = b"oadr:oadrPayload";
+    static PAYLOAD_DECL: std::sync::OnceLock<Step> = std::sync::OnceLock::new();
+    let find = |name: &[u8]| match split(name).map(|(ns, local)| lookup(GLOBAL_ELEMENTS, ns, local))
+    {
+        Some(Some(d)) => Step::Decl(0, d),
+        Some(None) => Step::Invalid,
+        None => Step::Unchecked,
+    };
+    if name == PAYLOAD {
+        *PAYLOAD_DECL.get_or_init(|| find(PAYLOAD))
+    } else {
+        find(name)
+    }
+}
+
+/// The outcome of one child start tag for the parent's content model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The next automaton state and the child's declaration.
+    Decl(u16, u16),
+    Invalid,
+    /// A wildcard matched, or the tables are not what the checker expects.
+    Unchecked,
+}
+
+/// The parent's content-model automaton (`None`: the parent has no element content).
+fn automaton(parent: &Frame) -> Option<Option<&'static crate::wire::validate::tables::Automaton>> {
+    let model = match parent.ty {
+        TypeRef::Complex(c) => COMPLEX_TYPES.get(usize::from(c)).map(|c| &c.content),
+        TypeRef::Simple(_) => None,
+    };
+    match model {
+        Some(Content::Model(a)) => Some(AUTOMATA.get(usize::from(*a))),
+        _ => None,
+    }
+}
+
+/// The child `{ns}local` of `parent`, as `wire::validate` resolves it.
+fn child_by_name(parent: &Frame, ns: &str, local: &str) -> Step {
+    let Some(aut) = automaton(parent) else {
+        return Step::Invalid;
+    };
+    let Some(aut) = aut else {
+        return Step::Unchecked;
+    };
+    match transition(aut, parent.state, ns, local) {
+        Some((next, Match::Decl(d))) => Step::Decl(next, d),
+        // Wildcards (lax/strict/skip processing) are the validator's.
+        Some((_, Match::Wild(_))) => Step::Unchecked,
+        None => Step::Invalid,
+    }
+}
+
+/// The child of `parent` whose declaration the generator gave: the same transition as
+/// [`child_by_name`] (the generator gives an index only for a name no other declaration
+/// has), found by comparing indices instead of names.
+fn child_by_decl(parent: &Frame, decl: u16) -> Step {
+    let Some(aut) = automaton(parent) else {
+        return Step::Invalid;
+    };
+    let (Some(aut), Some(d)) = (aut, ELEMENTS.get(usize::from(decl))) else {
+        return Step::Unchecked;
+    };
+    let Some(follow) = aut.follow.get(usize::from(parent.state)) else {
+        return Step::Invalid;
+    };
+    let mut wild = false;
+    for p in follow.iter() {
+        match aut.terms.get(usize::from(*p)) {
+            Some(Term::Elements(list)) => {
+                if list.iter().any(|(_, x)| *x == decl) {
+                    return Step::Decl(p + 1, decl);
+                }
+            }
+            Some(Term::Any(w)) => wild |= w.ns.allows(d.name.ns),
+            None => return Step::Invalid,
+        }
+    }
+    if wild {
+        Step::Unchecked
+    } else {
+        Step::Invalid
     }
 }
 

@@ -4,7 +4,7 @@
 
 use xsd_parser_types::xml::{AnyAttributes, AnyElement, Mixed, Text, Value};
 
-use super::{EncodeElement, EncodeText, Writer};
+use super::{EncodeElement, EncodeText, Writer, ROOT_NAMESPACES};
 
 macro_rules! builtin {
     ($($t:ty => |$v:ident, $w:ident, $attr:ident| $body:expr),* $(,)?) => {$(
@@ -116,6 +116,10 @@ impl<'a> Writer<'a> {
     /// Declare `prefix` → `ns` on the start tag being written, unless the innermost binding
     /// of `ns` in scope already uses `prefix` (as xsd-parser's `SerializeHelper` decided).
     fn bind(&mut self, prefix: &'a [u8], ns: &'a [u8]) {
+        if self.namespaces.is_empty() {
+            // The root's bindings, in scope everywhere (kept implicit until needed).
+            self.namespaces = ROOT_NAMESPACES.iter().map(|(n, p)| (*p, *n)).collect();
+        }
         let current = self.namespaces.iter().rev().find(|(_, n)| *n == ns);
         if current.is_some_and(|(p, _)| *p == prefix) {
             return;

@@ -101,7 +101,7 @@ pub struct Writer<'a> {
     /// The root's namespace declarations are still to be written (by the first start tag).
     root_pending: bool,
     /// Namespace bindings in scope (prefix, URI), innermost last: the root's, then those
-    /// `xs:any` elements declare.
+    /// `xs:any` elements declare (empty, the root's implied, until one does).
     namespaces: Vec<(&'a [u8], &'a [u8])>,
     error: Option<EncodeError>,
     helper: SerializeHelper,
@@ -111,6 +111,8 @@ pub struct Writer<'a> {
     /// looks like an `xsi:` or pinned (`oadrns-`) prefix: `to_xml` must look for the
     /// declarations these need ([`Writer::may_need_declarations`]).
     foreign: bool,
+    /// What the generated code said about the next start tag ([`Writer::decl`]).
+    hint: check::Hint,
 }
 
 /// The declarations of [`ROOT_NAMESPACES`] as the root's start tag carries them, computed once.
@@ -161,11 +163,13 @@ impl<'a> Writer<'a> {
         Self {
             out,
             root_pending: true,
-            namespaces: ROOT_NAMESPACES.iter().map(|(ns, p)| (*p, *ns)).collect(),
+            // The root's bindings are implied; `xs:any` content pushes its own (see `bind`).
+            namespaces: Vec::new(),
             error: None,
             helper: SerializeHelper::default(),
             check: None,
             foreign: false,
+            hint: check::Hint::None,
         }
     }
 
@@ -173,7 +177,7 @@ impl<'a> Writer<'a> {
     /// `check`); [`Writer::verdict`] gives the outcome.
     pub fn checking(capacity: usize) -> Self {
         let mut w = Self::new(capacity);
-        w.check = Some(check::Checker::default());
+        w.check = Some(check::Checker::new());
         w
     }
 
@@ -229,11 +233,28 @@ impl<'a> Writer<'a> {
         self.out.extend_from_slice(bytes);
     }
 
+    /// The next start tag is that of element declaration `decl` (an index into the
+    /// validator tables' `ELEMENTS`, decided by the generator): the checks advance the
+    /// parent's content model by index instead of resolving the name.
+    #[inline]
+    pub fn decl(&mut self, decl: u16) {
+        self.hint = check::Hint::Decl(decl);
+    }
+
+    /// As [`Writer::decl`], and the value's Rust type guarantees that it is valid for the
+    /// declared simple type (decided by the generator): its value check is skipped (debug
+    /// builds check it anyway).
+    #[inline]
+    pub fn decl_trusted(&mut self, decl: u16) {
+        self.hint = check::Hint::Trusted(decl);
+    }
+
     /// `<name`, and on the root element the namespace declarations.
     #[inline]
     pub fn start(&mut self, name: &[u8]) {
+        let hint = std::mem::replace(&mut self.hint, check::Hint::None);
         if let Some(c) = &mut self.check {
-            c.start(name);
+            c.start(name, hint);
         }
         self.out.push(b'<');
         self.out.extend_from_slice(name);

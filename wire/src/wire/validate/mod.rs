@@ -145,7 +145,7 @@ fn decode_fused(input: &[u8], limits: &Limits) -> Option<OadrPayload> {
     // document (the validator's verdict on the original stands).
     match super::codec::pin_attribute_prefixes(&utf8) {
         None => Some(payload),
-        Some(pinned) => super::codec::from_xml_prechecked(&pinned).ok(),
+        Some(pinned) => super::codec::from_validated_xml(&pinned).ok(),
     }
 }
 
@@ -173,7 +173,7 @@ pub fn decode_two_pass(input: &[u8], limits: &Limits) -> Result<OadrPayload, Err
     let xml = pinned.as_deref().unwrap_or(&utf8);
     // Already transcoded and pinned; the decoder keeps its own depth cap
     // (`codec::MAX_DEPTH`) whatever `limits.max_depth` allows.
-    super::codec::from_xml_prechecked(xml).map_err(|e| Errors(vec![codec_error(&e)]))
+    super::codec::from_validated_xml(xml).map_err(|e| Errors(vec![codec_error(&e)]))
 }
 
 /// Serialize a payload ([`crate::wire::to_xml`]) through the validating encoder, so that

@@ -132,7 +132,18 @@ pub(crate) fn token_text<T: SerializeBytes>(v: &T, p: &Path) -> Result<String> {
 
 /// A generated enumeration or union value from its schema token.
 pub(crate) fn token_value<T: DeserializeBytes>(s: &str, p: &Path) -> Result<T> {
-    T::deserialize_bytes(&mut DeserializeHelper::default(), s.as_bytes())
+    // One helper per thread: a fresh one (a namespace resolver with its allocations) cost
+    // more than the token parse itself, for every token of every `to_wire` (callgrind).
+    // Token values resolve no prefixes, so the helper carries no state from one to the next.
+    thread_local! {
+        static HELPER: std::cell::RefCell<DeserializeHelper> =
+            std::cell::RefCell::new(DeserializeHelper::default());
+    }
+    HELPER
+        .with(|h| match h.try_borrow_mut() {
+            Ok(mut helper) => T::deserialize_bytes(&mut helper, s.as_bytes()),
+            Err(_) => T::deserialize_bytes(&mut DeserializeHelper::default(), s.as_bytes()),
+        })
         .map_err(|e| p.err(format!("{s:?} is not allowed here: {e:?}")))
 }
 

@@ -33,7 +33,7 @@ pub fn request_id_of(m: &Message) -> String {
 }
 
 /// The venID a payload names, if any.
-pub(crate) fn ven_id_of(m: &Message) -> Option<String> {
+pub fn ven_id_of(m: &Message) -> Option<String> {
     let v = match m {
         Message::CreatePartyRegistration(x) => x.ven_id.clone(),
         Message::CancelPartyRegistration(x) => x.ven_id.clone(),

@@ -291,7 +291,8 @@ impl VenEngine {
         }
         st.phase = match opt {
             OptType::OptIn => EventPhase::OptedIn,
-            OptType::OptOut => EventPhase::OptedOut,
+            // `OptType` is `#[non_exhaustive]` (crate oadr-model): anything but optIn is out.
+            _ => EventPhase::OptedOut,
         };
         st.decision = Some(opt);
         self.flush_answers();

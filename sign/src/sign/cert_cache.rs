@@ -41,7 +41,7 @@ mod tests {
 
     fn pem(name: &str) -> Certificate {
         let path = format!(
-            "{}/tests/fixtures/certs/{name}.crt",
+            "{}/../tests/fixtures/certs/{name}.crt",
             env!("CARGO_MANIFEST_DIR")
         );
         Certificate::from_pem(&std::fs::read(path).expect("cert")).expect("pem")

@@ -4,7 +4,7 @@
 //! ```
 //! use oadr::sign::{Signer, Trust, Verifier, VerifyOptions};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+//! # let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
 //! # let dir = std::env::temp_dir().join(format!("oadr-sign-doc-{}", std::process::id()));
 //! # std::fs::create_dir_all(&dir)?;
 //! # for (from, to) in [("tests/fixtures/certs/ven-rsa.crt", "ven.crt"),

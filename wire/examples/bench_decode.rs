@@ -1,7 +1,8 @@
 //! Throughput of oadr's receive path over a directory of messages, as JSON lines (used by
 //! `bench/decode.sh`, which runs OpenLEADR and lxml over the same files in the same run).
 //!
-//!     cargo run --release --example bench_decode -- DIR [--rounds N] [--skip a.xml,b.xml]
+//!     cargo run --release -p oadr-wire --example bench_decode -- DIR [--rounds N] [--skip a.xml,b.xml]
+//!         [--only scan|validate|decode]
 //!
 //! Three measurements over the same bytes: `scan` (a raw quick-xml namespace-resolving event
 //! scan, the floor), `validate` (`wire::validate`) and `decode` (`wire::decode`: validate,
@@ -30,7 +31,9 @@ fn scan(data: &[u8]) -> usize {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(dir) = args.first() else {
-        eprintln!("usage: bench_decode DIR [--rounds N] [--skip a.xml,b.xml]");
+        eprintln!(
+            "usage: bench_decode DIR [--rounds N] [--skip a.xml,b.xml] [--only scan|validate|decode]"
+        );
         std::process::exit(2);
     };
     let opt = |name: &str| {
@@ -60,9 +63,14 @@ fn main() {
         .collect();
     corpus.sort();
     let bytes: usize = corpus.iter().map(|(_, d)| d.len()).sum();
-    let limits = oadr::wire::Limits::default();
+    let limits = oadr_wire::wire::Limits::default();
     let mut sink = 0usize;
+    // `--only TOOL`: one measurement (for profiling a single path under callgrind).
+    let only = opt("--only").map(String::as_str);
     let mut measure = |tool: &str, f: &mut dyn FnMut(&[u8]) -> usize| {
+        if only.is_some_and(|o| !tool.ends_with(o)) {
+            return;
+        }
         for (_, d) in &corpus {
             sink = sink.wrapping_add(f(d));
         }
@@ -83,10 +91,10 @@ fn main() {
     };
     measure("oadr-scan", &mut |d| scan(d));
     measure("oadr-validate", &mut |d| {
-        usize::from(oadr::wire::validate(d, &limits).is_ok())
+        usize::from(oadr_wire::wire::validate(d, &limits).is_ok())
     });
     measure("oadr-decode", &mut |d| {
-        usize::from(oadr::wire::decode(d).is_ok())
+        usize::from(oadr_wire::wire::decode(d).is_ok())
     });
     eprintln!("({sink})");
 }

@@ -326,7 +326,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     fn files(dir: &str) -> Vec<PathBuf> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
             .join("tests/fixtures")
             .join(dir);
         let mut v: Vec<_> = std::fs::read_dir(dir)
@@ -339,7 +339,8 @@ mod tests {
     }
 
     fn certs(name: &str) -> (Vec<u8>, Vec<u8>) {
-        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/certs");
+        let base =
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("tests/fixtures/certs");
         (
             std::fs::read(base.join(format!("{name}.crt"))).expect("cert"),
             std::fs::read(base.join(format!("{name}.key"))).expect("key"),

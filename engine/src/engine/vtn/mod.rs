@@ -30,7 +30,8 @@ pub use policy::{
     RegistrationRequest,
 };
 pub use push::{PushItem, PushRefused};
-pub(crate) use reply::ven_id_of;
+#[doc(hidden)] // for the `vtn` runtime in the `oadr` crate
+pub use reply::ven_id_of;
 pub use reply::{error_response, request_id_of};
 pub use state::{
     Delivery, EventRecord, MetadataRecord, OptRecord, Queued, Reading, ReportRequestRecord,

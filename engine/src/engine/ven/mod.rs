@@ -680,7 +680,8 @@ impl VenEngine {
 }
 
 /// The `ei:eiResponse` of a reply, when it has one.
-pub(crate) fn ei_response(m: &Message) -> Option<&crate::model::EiResponse> {
+#[doc(hidden)] // for the `vtn` runtime in the `oadr` crate
+pub fn ei_response(m: &Message) -> Option<&crate::model::EiResponse> {
     Some(match m {
         Message::Response(r) => &r.response,
         Message::CreatedPartyRegistration(r) => &r.response,

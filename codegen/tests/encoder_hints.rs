@@ -1,0 +1,60 @@
+//! The encoders carry the validator tables' declaration indices where a name has one
+//! declaration, and mark the sites whose Rust value type guarantees a valid value
+//! (`types/checks.rs`): checked on a few sites of known types.
+
+use std::path::PathBuf;
+
+/// The hint statement right before each encoder site that writes element `tag` (`None` for a
+/// site without one).
+fn hints(src: &str, tag: &str) -> Vec<Option<String>> {
+    const CALL: &str = "crate::wire::encode::EncodeElement::encode_element(";
+    let src: String = src.chars().filter(|c| !c.is_whitespace()).collect();
+    let site = format!(",w,b\"{tag}\"");
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = src[from..].find(&site) {
+        let before = &src[..from + at];
+        from += at + site.len();
+        let Some(call) = before.rfind(CALL) else {
+            continue;
+        };
+        let stmt = before[..call]
+            .strip_suffix(';')
+            .map(|b| &b[b.rfind([';', '{', '}']).map_or(0, |i| i + 1)..])
+            .unwrap_or("");
+        out.push(
+            stmt.starts_with("w.decl")
+                .then(|| stmt.split('(').next().unwrap_or("").to_owned()),
+        );
+    }
+    out
+}
+
+#[test]
+fn sites_carry_declarations_and_trust_where_the_types_guarantee_validity() {
+    let xsd = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../xsd");
+    let out = std::env::temp_dir().join(format!("oadr-codegen-hints-{}", std::process::id()));
+    oadr_codegen::generate(&xsd, &out).expect("generate");
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).expect("generated file");
+    let (ei, xcal) = (read("ei.rs"), read("xcal.rs"));
+    let _ = std::fs::remove_dir_all(&out);
+    let cases = [
+        // A generated enumeration of exactly the declared type's values.
+        (&ei, "ei:eventStatus", "w.decl_trusted"),
+        // xs:string, unrestricted.
+        (&ei, "ei:eventID", "w.decl_trusted"),
+        // xs:unsignedInt held in a u32.
+        (&ei, "ei:modificationNumber", "w.decl_trusted"),
+        // A union with the extension-token pattern: the value is checked.
+        (&ei, "ei:signalName", "w.decl"),
+        // A pattern facet (xcal:DateTimeType): checked.
+        (&xcal, "xcal:date-time", "w.decl"),
+    ];
+    for (src, tag, want) in cases {
+        let found = hints(src, tag);
+        assert!(!found.is_empty(), "no encoder site for {tag}");
+        for h in found {
+            assert_eq!(h.as_deref(), Some(want), "{tag}");
+        }
+    }
+}
