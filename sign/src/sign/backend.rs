@@ -29,6 +29,23 @@
 //! ([`VerifyOptions::backend`](super::VerifyOptions::backend),
 //! [`Signer::from_pem_with`](super::Signer::from_pem_with)). Both backends produce and accept
 //! the same signatures (`tests/sign_backends.rs`).
+//!
+//! # RSA verification in a default build (issue 4): ring stays the default
+//! The issue's target, RSA verify at 0.75x `openssl speed rsa2048` verify or better, is not
+//! reachable by ring: its bare RSA-2048 verification measured 0.63x OpenSSL's with a prepared
+//! key in one run on 27 November 2026 22:59 UTC (`parts/crypto_verify_rsa_*`: 98.9 us vs
+//! 62.7 us, load average 8-9; 0.73x in the run above), before any XML work is added. So in a
+//! default build the target is not met, and we say so. With `--features openssl` the key
+//! operation is OpenSSL's, and the target is still not met as of 28 November 2026 (one run at
+//! 00:03 UTC, load average 5-7: `verify/rsa/openssl/distribute_event` 250 us per message
+//! against `openssl speed` 63 us, 0.25x): the XML work per message (outline scan and c14n,
+//! about a third of an ECDSA verification's CPU samples after the tokenizer and c14n changes of
+//! that day, `bench/sign_breakdown.sh`) comes on top of the key operation. Options weighed and not taken: loading the system libcrypto at run time
+//! (dlopen of libcrypto.so.3 and a hand-declared handful of EVP functions, ring when it is
+//! absent) would gain at most the bare operation's 1.4-1.6x while the XML work stays, so it
+//! alone does not reach the target either, and it puts hand-written FFI declarations and a
+//! machine-dependent second implementation into every default build; aws-lc-rs is excluded by
+//! the build-time target (its C build). The XML work is what to cut next.
 
 /// A crypto backend for signing and verifying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

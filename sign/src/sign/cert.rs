@@ -16,7 +16,9 @@ use super::error::Error;
 /// An X.509 certificate (DER) whose public key is RSA or EC P-256.
 #[derive(Clone)]
 pub struct Certificate {
-    der: Vec<u8>,
+    /// Shared by the clones: a verifier hands out a clone of a cached certificate with every
+    /// verified message.
+    der: std::sync::Arc<[u8]>,
     algorithm: KeyAlgorithm,
     key: std::ops::Range<usize>,
     /// Computed once: trust checks and every verified message ask for it.
@@ -50,7 +52,7 @@ impl Certificate {
         let key = start..start + key.len();
         let fingerprint = Fingerprint::of_der(&der);
         Ok(Certificate {
-            der,
+            der: der.into(),
             algorithm,
             key,
             fingerprint,

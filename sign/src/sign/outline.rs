@@ -1,7 +1,9 @@
 //! One pass over a document for the fast paths: the elements (names resolved to namespaces,
-//! byte ranges, parent and sibling links, namespace declarations) and every Id attribute,
-//! without text nodes or a tree of strings. Built on [`super::lex`]; anything outside its
-//! subset is a [`Bail`] and the caller takes the complete (roxmltree) path.
+//! byte ranges, parent and sibling links, namespace declarations, attributes with their
+//! namespaces), every Id attribute, and the document's content as a flat list of [`Item`]s
+//! that canonicalization ([`super::stream_c14n`]) walks without tokenizing the text again.
+//! Built on [`super::lex`]; anything outside its subset is a [`Bail`] and the caller takes the
+//! complete (roxmltree) path.
 
 use super::dom::NODES_LIMIT;
 use super::lex::{self, Attributes, Bail, Fast, Lexer, Token};
@@ -11,6 +13,34 @@ pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// No element (as a parent, child or sibling link).
 pub(crate) const NONE: u32 = u32::MAX;
+
+/// An attribute other than a namespace declaration.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Attribute<'a> {
+    /// Namespace URI (`""`: none).
+    pub ns: &'a str,
+    pub local: &'a str,
+    pub qname: &'a str,
+    /// The raw value (references not resolved).
+    pub value: &'a str,
+}
+
+/// The content of the document inside its root element, in document order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Item<'a> {
+    /// The start tag of an element (index into [`Outline::elements`]).
+    Start(u32),
+    /// The end of the innermost open element (also written for an empty-element tag).
+    End,
+    /// Character data as written (may hold references and line ends to normalize).
+    Text(&'a str),
+    /// The content of a CDATA section.
+    CData(&'a str),
+    /// The content of a comment.
+    Comment(&'a str),
+    /// A processing instruction: target and value.
+    Pi { target: &'a str, value: &'a str },
+}
 
 /// One element.
 #[derive(Debug, Clone)]
@@ -25,8 +55,10 @@ pub(crate) struct Element<'a> {
     pub local: &'a str,
     /// Namespace URI (`""`: none).
     pub ns: &'a str,
-    /// The raw attribute region of the start tag.
-    pub attrs: &'a str,
+    /// Its attributes other than namespace declarations: a range of [`Outline::attributes`].
+    pub attributes: std::ops::Range<u32>,
+    /// Index of its [`Item::Start`] in [`Outline::items`].
+    pub item: u32,
     pub parent: u32,
     pub first_child: u32,
     pub next_sibling: u32,
@@ -50,6 +82,11 @@ pub(crate) struct Outline<'a> {
     pub decls: Vec<(&'a str, &'a str)>,
     /// Id attribute values (`Id`, `ID`, `id` in any namespace) and their element.
     pub ids: Vec<(&'a str, u32)>,
+    pub attributes: Vec<Attribute<'a>>,
+    pub items: Vec<Item<'a>>,
+    /// Namespace declarations in scope at the current element while scanning (innermost
+    /// last).
+    scope: Vec<(&'a str, &'a str)>,
 }
 
 impl<'a> Outline<'a> {
@@ -61,9 +98,13 @@ impl<'a> Outline<'a> {
             elements: Vec::with_capacity(128),
             decls: Vec::with_capacity(16),
             ids: Vec::with_capacity(4),
+            attributes: Vec::with_capacity(64),
+            items: Vec::with_capacity(256),
+            scope: Vec::with_capacity(16),
         };
-        // Open elements, innermost last; the last child seen of each.
-        let mut open: Vec<(u32, u32)> = Vec::with_capacity(32);
+        // Open elements, innermost last: the last child seen of each, and the length of
+        // `scope` before it.
+        let mut open: Vec<(u32, u32, usize)> = Vec::with_capacity(32);
         let mut root_done = false;
         loop {
             let at = lexer.pos();
@@ -75,8 +116,10 @@ impl<'a> Outline<'a> {
                         return Err(Bail);
                     }
                     let index = out.elements.len() as u32;
+                    let scope_mark = out.scope.len();
                     let element = out.element(name, attrs, at, lexer.pos(), parent, index)?;
                     out.elements.push(element);
+                    out.items.push(Item::Start(index));
                     if let Some(o) = open.last_mut() {
                         match o.1 {
                             NONE => out.elements[o.0 as usize].first_child = index,
@@ -85,18 +128,22 @@ impl<'a> Outline<'a> {
                         o.1 = index;
                     }
                     if empty {
+                        out.items.push(Item::End);
+                        out.scope.truncate(scope_mark);
                         root_done |= open.is_empty();
                     } else {
-                        open.push((index, NONE));
+                        open.push((index, NONE, scope_mark));
                     }
                 }
                 Token::End { name } => {
-                    let (index, _) = open.pop().ok_or(Bail)?;
+                    let (index, _, scope_mark) = open.pop().ok_or(Bail)?;
                     let e = &mut out.elements[index as usize];
                     if e.qname != name {
                         return Err(Bail);
                     }
                     e.end = lexer.pos();
+                    out.items.push(Item::End);
+                    out.scope.truncate(scope_mark);
                     root_done |= open.is_empty();
                 }
                 Token::Text(t) => {
@@ -113,15 +160,24 @@ impl<'a> Outline<'a> {
                         lex::check_references(t)?;
                         e.has_markup = true;
                     }
+                    out.items.push(Item::Text(t));
                 }
-                Token::CData(_) => {
+                Token::CData(t) => {
                     let e = out.elements.get_mut(parent as usize).ok_or(Bail)?;
                     e.has_text = true;
                     e.has_markup = true;
+                    out.items.push(Item::CData(t));
                 }
-                Token::Comment(_) | Token::Pi { .. } => {
+                Token::Comment(c) => {
                     if let Some(e) = out.elements.get_mut(parent as usize) {
                         e.has_markup = true;
+                        out.items.push(Item::Comment(c));
+                    }
+                }
+                Token::Pi { target, value } => {
+                    if let Some(e) = out.elements.get_mut(parent as usize) {
+                        e.has_markup = true;
+                        out.items.push(Item::Pi { target, value });
                     }
                 }
             }
@@ -169,8 +225,10 @@ impl<'a> Outline<'a> {
                 return Err(Bail);
             }
             self.decls.push((prefix, value));
+            self.scope.push((prefix, value));
         }
         let decls = first_decl..self.decls.len() as u32;
+        let first_attribute = self.attributes.len() as u32;
         let mut element = Element {
             start,
             head_end,
@@ -178,7 +236,8 @@ impl<'a> Outline<'a> {
             qname,
             local: local_of(qname),
             ns: "",
-            attrs,
+            attributes: first_attribute..first_attribute,
+            item: self.items.len() as u32,
             parent,
             first_child: NONE,
             next_sibling: NONE,
@@ -187,7 +246,7 @@ impl<'a> Outline<'a> {
             has_markup: false,
             has_xml_attr: false,
         };
-        element.ns = self.resolve(&element, prefix_of(qname), true)?;
+        element.ns = self.resolve(prefix_of(qname), true)?;
         // Attributes: prefixes bound, expanded names unique, Ids recorded.
         let mut seen: [(&str, &str); 8] = [("", ""); 8];
         for (n_seen, &(name, value)) in plain[..n_plain].iter().enumerate() {
@@ -196,7 +255,7 @@ impl<'a> Outline<'a> {
             let ns = if prefix.is_empty() {
                 ""
             } else {
-                self.resolve(&element, prefix, false)?
+                self.resolve(prefix, false)?
             };
             has_xml_attr |= prefix == "xml";
             if seen[..n_seen].contains(&(ns, local)) {
@@ -209,39 +268,31 @@ impl<'a> Outline<'a> {
                 }
                 self.ids.push((value, index));
             }
+            self.attributes.push(Attribute {
+                ns,
+                local,
+                qname: name,
+                value,
+            });
         }
+        element.attributes.end = self.attributes.len() as u32;
         element.has_xml_attr = has_xml_attr;
         Ok(element)
     }
 
-    /// The namespace bound to `prefix` at `element` (which is not yet in `elements`).
-    fn resolve(&self, element: &Element<'a>, prefix: &str, is_element: bool) -> Fast<&'a str> {
+    /// The namespace bound to `prefix` at the element being scanned (its own declarations
+    /// are in `scope` already); an undeclared default namespace (`xmlns=""`) is `""`.
+    fn resolve(&self, prefix: &str, is_element: bool) -> Fast<&'a str> {
         if prefix == "xml" {
             return if is_element { Err(Bail) } else { Ok(XML_NS) };
         }
-        if let Some(uri) = self.lookup(element, prefix) {
+        if let Some((_, uri)) = self.scope.iter().rev().find(|d| d.0 == prefix) {
             return Ok(uri);
         }
         if prefix.is_empty() {
             Ok("")
         } else {
             Err(Bail)
-        }
-    }
-
-    /// The binding of `prefix` in scope at `element` (its own declarations, then its
-    /// ancestors'); `Some("")` for an undeclared default namespace (`xmlns=""`).
-    pub(crate) fn lookup(&self, element: &Element<'a>, prefix: &str) -> Option<&'a str> {
-        let mut decls = element.decls.clone();
-        let mut parent = element.parent;
-        loop {
-            let own = &self.decls[decls.start as usize..decls.end as usize];
-            if let Some((_, uri)) = own.iter().find(|d| d.0 == prefix) {
-                return Some(uri);
-            }
-            let p = self.elements.get(parent as usize)?;
-            decls = p.decls.clone();
-            parent = p.parent;
         }
     }
 
@@ -267,12 +318,18 @@ impl<'a> Outline<'a> {
         e.local == local && e.ns == ns
     }
 
+    /// The attributes (other than namespace declarations) of element `index`.
+    pub(crate) fn attributes_of(&self, index: u32) -> &[Attribute<'a>] {
+        let r = &self.get(index).attributes;
+        &self.attributes[r.start as usize..r.end as usize]
+    }
+
     /// The value of the unqualified attribute `name` of element `index`.
     pub(crate) fn attribute(&self, index: u32, name: &str) -> Option<&'a str> {
-        Attributes::new(self.get(index).attrs)
-            .filter_map(Result::ok)
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+        self.attributes_of(index)
+            .iter()
+            .find(|a| a.qname == name)
+            .map(|a| a.value)
     }
 
     /// The raw text between the tags of element `index`, when it is exactly its character

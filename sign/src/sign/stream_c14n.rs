@@ -1,12 +1,13 @@
 //! Canonicalization of one element subtree (an XML-DSig `#Id` node-set) straight from the
-//! received text, tokenized by [`super::lex`] with the namespace context of its ancestors
-//! taken from an [`Outline`]: no tree is built. It produces the same bytes as
+//! received text, walking the [`Item`]s of an [`Outline`] (the text is tokenized once, by the
+//! outline's scan) with the namespace context of its ancestors and the attributes resolved
+//! there: no tree is built. It produces the same bytes as
 //! [`super::c14n::write_subtree`] (the tests and the `verify` fuzz target compare the two);
 //! inputs outside the lexer's subset are a [`Bail`].
 
 use super::c14n::{Algorithm, Method};
-use super::lex::{self, Attributes, Bail, Fast, Lexer, Token};
-use super::outline::{declared_prefix, local_of, prefix_of, Outline, NONE, XML_NS};
+use super::lex::{self, Bail, Fast};
+use super::outline::{prefix_of, Item, Outline, NONE, XML_NS};
 
 /// `(namespace URI, local name, qualified name, raw value)` of an attribute.
 type Attr<'a> = (&'a str, &'a str, &'a str, &'a str);
@@ -61,27 +62,22 @@ pub(crate) fn write_element(
         st.scope
             .extend_from_slice(&outline.decls[d.start as usize..d.end as usize]);
     }
-    let mut lexer = Lexer::new(outline.text, apex.start);
-    let mut first = true;
-    while let Some(token) = lexer.next()? {
-        match token {
-            Token::Start { name, attrs, empty } => {
-                start_tag(outline, &chain, first, name, attrs, method, &mut st, out)?;
-                first = false;
-                if empty {
-                    end_tag(&mut st, out);
-                }
+    let items = outline.items.get(apex.item as usize..).ok_or(Bail)?;
+    for (i, item) in items.iter().enumerate() {
+        match *item {
+            Item::Start(element) => {
+                start_tag(outline, &chain, i == 0, element, method, &mut st, out)?
             }
-            Token::End { .. } => end_tag(&mut st, out),
-            Token::Text(t) => text(t, true, out)?,
-            Token::CData(t) => text(t, false, out)?,
-            Token::Comment(c) if method.with_comments => {
+            Item::End => end_tag(&mut st, out),
+            Item::Text(t) => text(t, true, out)?,
+            Item::CData(t) => text(t, false, out)?,
+            Item::Comment(c) if method.with_comments => {
                 out.extend_from_slice(b"<!--");
                 raw_normalized(c, out);
                 out.extend_from_slice(b"-->");
             }
-            Token::Comment(_) => {}
-            Token::Pi { target, value } => {
+            Item::Comment(_) => {}
+            Item::Pi { target, value } => {
                 out.extend_from_slice(b"<?");
                 out.extend_from_slice(target.as_bytes());
                 if !value.is_empty() {
@@ -92,11 +88,7 @@ pub(crate) fn write_element(
             }
         }
         if st.open.is_empty() {
-            return if lexer.pos() == apex.end {
-                Ok(())
-            } else {
-                Err(Bail)
-            };
+            return Ok(());
         }
     }
     Err(Bail)
@@ -107,29 +99,23 @@ fn start_tag<'a>(
     outline: &Outline<'a>,
     ancestors: &[u32],
     is_apex: bool,
-    name: &'a str,
-    attrs: &'a str,
+    element: u32,
     method: &Method,
     st: &mut State<'a>,
     out: &mut Vec<u8>,
 ) -> Fast<()> {
+    let e = outline.get(element);
+    let name = e.qname;
     let scope_mark = st.scope.len();
+    st.scope
+        .extend_from_slice(&outline.decls[e.decls.start as usize..e.decls.end as usize]);
     st.attrs.clear();
-    for a in Attributes::new(attrs) {
-        let (n, v) = a?;
-        match declared_prefix(n) {
-            Some(prefix) => st.scope.push((prefix, v)),
-            None => st.attrs.push(("", local_of(n), n, v)),
-        }
-    }
-    // Namespaces once every declaration of the element is in scope.
-    for i in 0..st.attrs.len() {
-        st.attrs[i].0 = match prefix_of(st.attrs[i].2) {
-            "" => "",
-            "xml" => XML_NS,
-            p => st.lookup(p).ok_or(Bail)?,
-        };
-    }
+    st.attrs.extend(
+        outline
+            .attributes_of(element)
+            .iter()
+            .map(|a| (a.ns, a.local, a.qname, a.value)),
+    );
     if is_apex && method.algorithm == Algorithm::Inclusive {
         inherit_xml_attributes(outline, ancestors, &mut st.attrs)?;
     }
@@ -236,16 +222,12 @@ fn inherit_xml_attributes<'a>(
     attrs: &mut Vec<Attr<'a>>,
 ) -> Fast<()> {
     for &a in ancestors {
-        let e = outline.get(a);
-        if !e.has_xml_attr {
+        if !outline.get(a).has_xml_attr {
             continue;
         }
-        for attr in Attributes::new(e.attrs) {
-            let (n, v) = attr?;
-            if let Some(local) = n.strip_prefix("xml:") {
-                if !attrs.iter().any(|x| x.0 == XML_NS && x.1 == local) {
-                    attrs.push((XML_NS, local, n, v));
-                }
+        for attr in outline.attributes_of(a).iter().filter(|x| x.ns == XML_NS) {
+            if !attrs.iter().any(|x| x.0 == XML_NS && x.1 == attr.local) {
+                attrs.push((XML_NS, attr.local, attr.qname, attr.value));
             }
         }
     }
