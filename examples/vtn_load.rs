@@ -178,8 +178,7 @@ fn run(args: &[String]) {
                     let mut out = (Lat::default(), 0u64);
                     for t in tasks {
                         if let Ok((lat, errors)) = t.await {
-                            out.0.wire.extend(lat.wire);
-                            out.0.app.extend(lat.app);
+                            out.0.append(lat);
                             out.1 += errors;
                         }
                     }
@@ -195,8 +194,7 @@ fn run(args: &[String]) {
     let mut errors = 0;
     for w in workers {
         let (lat, e) = w.join().unwrap_or_default();
-        all.wire.extend(lat.wire);
-        all.app.extend(lat.app);
+        all.append(lat);
         errors += e;
     }
     let elapsed = start.elapsed().as_secs_f64();
@@ -233,6 +231,21 @@ struct Lat {
     app: Vec<u64>,
 }
 
+impl Lat {
+    /// Room for `n` answers, so that the client does not copy its vectors mid-run.
+    fn with_capacity(n: usize) -> Self {
+        Lat {
+            wire: Vec::with_capacity(n),
+            app: Vec::with_capacity(n),
+        }
+    }
+
+    fn append(&mut self, other: Lat) {
+        self.wire.extend(other.wire);
+        self.app.extend(other.app);
+    }
+}
+
 /// One keep-alive connection polling `requests[t]`, `requests[t + conc]`, ... until `stop`:
 /// the latencies in µs of the 200 answers, and the count of failures (each reopens the
 /// connection; a connection that cannot be reopened ends the poller).
@@ -244,7 +257,7 @@ async fn poller(
     stop: Arc<AtomicBool>,
 ) -> (Lat, u64) {
     use tokio::io::AsyncWriteExt;
-    let mut lat = Lat::default();
+    let mut lat = Lat::with_capacity(100_000);
     let mut errors = 0;
     let mut buf = Vec::with_capacity(16 * 1024);
     let Ok(mut s) = connect(&host).await else {
