@@ -4,6 +4,7 @@
 //! endpoint paths (spec digest §1, §9.1.2).
 
 pub mod http_client;
+mod http1;
 pub mod http_server;
 pub mod tls;
 pub mod xmpp;
