@@ -108,7 +108,9 @@ pub(crate) async fn serve<S>(
         if !admit() {
             // The body, if any, stays unread: the connection cannot carry another request.
             let r = HttpResponse::text(429, "rate limit exceeded");
-            let _ = c.respond(&head.method, &r, false, "retry-after: 1\r\n").await;
+            let _ = c
+                .respond(&head.method, &r, false, "retry-after: 1\r\n")
+                .await;
             return c.close().await;
         }
         if head.length.is_some_and(|n| n > limits.max_body) {
@@ -130,7 +132,10 @@ pub(crate) async fn serve<S>(
         };
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(request)))
             .unwrap_or_else(|_| HttpResponse::text(500, "internal error"));
-        if c.respond(&head.method, &r, head.keep_alive, "").await.is_err() {
+        if c.respond(&head.method, &r, head.keep_alive, "")
+            .await
+            .is_err()
+        {
             return;
         }
         if !head.keep_alive {
@@ -346,7 +351,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
             .unwrap_or("");
         out.extend_from_slice(b"HTTP/1.1 ");
         decimal_to(&mut out, usize::from(r.status));
-        for part in [" ", reason, "\r\ncontent-type: ", r.content_type, "\r\ncontent-length: "] {
+        for part in [
+            " ",
+            reason,
+            "\r\ncontent-type: ",
+            r.content_type,
+            "\r\ncontent-length: ",
+        ] {
             out.extend_from_slice(part.as_bytes());
         }
         decimal_to(&mut out, r.body.len());
@@ -402,9 +413,7 @@ fn parse_head(bytes: &[u8]) -> Result<Option<Head>, Refusal> {
     let size = match req.parse(bytes) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(Refusal(431, "too many header fields"))
-        }
+        Err(httparse::Error::TooManyHeaders) => return Err(Refusal(431, "too many header fields")),
         Err(_) => return Err(Refusal(400, "malformed request head")),
     };
     let version = req.version.unwrap_or(1);
@@ -432,7 +441,10 @@ fn parse_head(bytes: &[u8]) -> Result<Option<Head>, Refusal> {
             transfer_encoding = true;
             for coding in f.value.split(|&b| b == b',') {
                 if !coding.trim_ascii().eq_ignore_ascii_case(b"chunked") || head.chunked {
-                    return Err(Refusal(501, "only the chunked transfer coding is supported"));
+                    return Err(Refusal(
+                        501,
+                        "only the chunked transfer coding is supported",
+                    ));
                 }
                 head.chunked = true;
             }
@@ -457,7 +469,10 @@ fn parse_head(bytes: &[u8]) -> Result<Option<Head>, Refusal> {
         }
     }
     if transfer_encoding && (version == 0 || head.length.is_some()) {
-        return Err(Refusal(400, "Transfer-Encoding with Content-Length or in HTTP/1.0"));
+        return Err(Refusal(
+            400,
+            "Transfer-Encoding with Content-Length or in HTTP/1.0",
+        ));
     }
     if transfer_encoding && !head.chunked {
         return Err(Refusal(400, "empty Transfer-Encoding"));
@@ -468,7 +483,10 @@ fn parse_head(bytes: &[u8]) -> Result<Option<Head>, Refusal> {
 /// The path and query of a request target: origin form as it is, absolute form without
 /// its scheme and authority (RFC 9112 §3.2).
 fn target_path(target: &str) -> String {
-    let lower = target.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
+    let lower = target
+        .get(..8)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
     let rest = if lower.starts_with("http://") {
         &target[7..]
     } else if lower.starts_with("https://") {
@@ -498,8 +516,9 @@ fn decimal(value: &[u8]) -> Option<usize> {
     if v.is_empty() || v.len() > 18 || !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    v.iter()
-        .try_fold(0usize, |n, &d| n.checked_mul(10)?.checked_add(usize::from(d - b'0')))
+    v.iter().try_fold(0usize, |n, &d| {
+        n.checked_mul(10)?.checked_add(usize::from(d - b'0'))
+    })
 }
 
 /// The size of a chunk from its size line (hex digits, then optional `;extensions`).

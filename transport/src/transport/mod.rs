@@ -3,8 +3,8 @@
 //! This module holds what every transport shares: the five 2.0b services and their HTTP
 //! endpoint paths (spec digest §1, §9.1.2).
 
-pub mod http_client;
 mod http1;
+pub mod http_client;
 pub mod http_server;
 pub mod tls;
 pub mod xmpp;

@@ -80,7 +80,14 @@ impl Client {
             .lines()
             .find_map(|l| l.strip_prefix("content-length: "))
             .map_or(0, |n| n.parse().unwrap());
-        let mut body = vec![0; if head.starts_with("HTTP/1.1 100") { 0 } else { length }];
+        let mut body = vec![
+            0;
+            if head.starts_with("HTTP/1.1 100") {
+                0
+            } else {
+                length
+            }
+        ];
         self.io.read_exact(&mut body).await.unwrap();
         Some((status, head, String::from_utf8(body).unwrap()))
     }
@@ -154,7 +161,10 @@ async fn ambiguous_framing_is_refused_and_the_connection_closed() {
         ),
         ("POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n", 400),
         ("POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+        (
+            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            501,
+        ),
         (
             "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
             501,
@@ -215,7 +225,9 @@ async fn a_head_too_large_gets_431() {
     assert_eq!(c.response().await.unwrap().0, 431);
     assert!(c.closed().await);
     let mut c = start();
-    let many: String = (0..MAX_HEADERS + 1).map(|i| format!("X-{i}: 1\r\n")).collect();
+    let many: String = (0..MAX_HEADERS + 1)
+        .map(|i| format!("X-{i}: 1\r\n"))
+        .collect();
     c.send(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes())
         .await;
     assert_eq!(c.response().await.unwrap().0, 431);
@@ -224,7 +236,8 @@ async fn a_head_too_large_gets_431() {
 #[tokio::test]
 async fn connection_close_and_http_1_0_end_the_connection() {
     let mut c = start();
-    c.send(b"GET /a HTTP/1.1\r\nConnection: close\r\n\r\n").await;
+    c.send(b"GET /a HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .await;
     let (s, h, body) = c.response().await.unwrap();
     assert_eq!((s, body.as_str()), (200, "GET /a "));
     assert!(h.contains("connection: close\r\n"));
@@ -244,7 +257,8 @@ async fn connection_close_and_http_1_0_end_the_connection() {
 #[tokio::test]
 async fn head_requests_get_the_length_without_the_body() {
     let mut c = start();
-    c.send(b"HEAD /h HTTP/1.1\r\n\r\nGET /g HTTP/1.1\r\n\r\n").await;
+    c.send(b"HEAD /h HTTP/1.1\r\n\r\nGET /g HTTP/1.1\r\n\r\n")
+        .await;
     let mut head = vec![0u8; 0];
     while !head.ends_with(b"\r\n\r\n") {
         let mut b = [0u8; 1];
@@ -295,20 +309,26 @@ async fn a_slow_head_a_slow_body_and_an_idle_connection_time_out() {
     c.send(b"GET / HTTP/1.1\r\nHost:").await;
     assert!(c.closed().await);
     let mut c = start();
-    c.send(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc").await;
+    c.send(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
+        .await;
     assert!(c.closed().await);
     let mut c = start();
     c.send(post("/", "x").as_bytes()).await;
     assert_eq!(c.response().await.unwrap().0, 200);
     let t = std::time::Instant::now();
     assert!(c.closed().await);
-    assert!(t.elapsed() >= Duration::from_millis(500), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn a_shutdown_closes_idle_connections_after_the_request_in_progress() {
     let mut c = start();
-    c.send(b"POST /x HTTP/1.1\r\nContent-Length: 4\r\n\r\nab").await;
+    c.send(b"POST /x HTTP/1.1\r\nContent-Length: 4\r\n\r\nab")
+        .await;
     tokio::task::yield_now().await;
     let _ = c.stop.take().unwrap().send(());
     // The request in progress is still answered...
@@ -366,6 +386,9 @@ async fn admission_is_asked_once_per_request() {
     let mut all = String::new();
     client.read_to_string(&mut all).await.unwrap();
     assert!(all.starts_with("HTTP/1.1 200 OK\r\n"), "{all}");
-    assert!(all.contains("\r\n\r\nfpHTTP/1.1 429 Too Many Requests\r\n"), "{all}");
+    assert!(
+        all.contains("\r\n\r\nfpHTTP/1.1 429 Too Many Requests\r\n"),
+        "{all}"
+    );
     task.await.unwrap();
 }
