@@ -461,7 +461,8 @@ fn parse_head(bytes: &[u8]) -> Result<Option<Head>, Refusal> {
             if !f.value.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
                 return Err(Refusal(417, "only Expect: 100-continue is supported"));
             }
-            head.expect_continue = true;
+            // HTTP/1.0 peers get no interim answers (RFC 9110 §10.1.1).
+            head.expect_continue = version == 1;
         } else if name.eq_ignore_ascii_case("authorization") {
             head.authorization = text(f.value);
         } else if name.eq_ignore_ascii_case("content-type") {

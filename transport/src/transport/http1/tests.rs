@@ -146,6 +146,14 @@ async fn expect_100_continue_gets_the_interim_answer_before_the_body() {
     assert_eq!(s, 100);
     c.send(b"body").await;
     assert_eq!(c.response().await.unwrap().2, "POST /x body");
+    // Never to an HTTP/1.0 peer.
+    let mut c = start();
+    c.send(b"POST /y HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
+        .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    c.send(b"ok").await;
+    let (s, _, body) = c.response().await.unwrap();
+    assert_eq!((s, body.as_str()), (200, "POST /y ok"));
 }
 
 #[tokio::test]
