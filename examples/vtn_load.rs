@@ -460,39 +460,54 @@ mod arrival {
     }
 }
 
-struct Fixed(Vec<u8>);
-
-impl oadr::transport::http_server::HttpHandler for Fixed {
-    fn handle(
-        &self,
-        _r: oadr::transport::http_server::HttpRequest,
-    ) -> oadr::transport::http_server::HttpResponse {
-        oadr::transport::http_server::HttpResponse {
-            status: 200,
-            content_type: "application/json",
-            body: self.0.clone(),
-        }
-    }
-}
-
+/// A bare hyper 1 HTTP/1.1 server answering every request with a fixed body, after reading
+/// the request's body: the machine's limit for an HTTP server on tokio (issue 6's baseline).
+/// It is hyper itself, not oadr's transport, so that it stays the same yardstick whatever
+/// oadr's own server does.
 fn bare(addr: &str, threads: usize) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let body = br#"{"message_type":"oadrResponse","payload":{"response":{"response_code":200,"response_description":"OK","request_id":""},"ven_id":"ven-0"}}"#.to_vec();
-    rt.block_on(async {
+    use http_body_util::BodyExt;
+    // The runtime `oadr vtn --threads N` builds: one thread runs everything when N is 1.
+    let rt = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+    }
+    .expect("runtime");
+    let body = bytes::Bytes::from_static(br#"{"message_type":"oadrResponse","payload":{"response":{"response_code":200,"response_description":"OK","request_id":""},"ven_id":"ven-0"}}"#);
+    rt.block_on(async move {
         let l = tokio::net::TcpListener::bind(addr).await.expect("bind");
-        let (_s, rx) = oadr::transport::http_server::Shutdown::new();
-        oadr::transport::http_server::serve(
-            l,
-            None,
-            Arc::new(Fixed(body)),
-            oadr::transport::http_server::Limits::default(),
-            rx,
-        )
-        .await;
+        loop {
+            let Ok((tcp, _)) = l.accept().await else {
+                continue;
+            };
+            let _ = tcp.set_nodelay(true);
+            let body = body.clone();
+            tokio::spawn(async move {
+                let answer = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let body = body.clone();
+                        async move {
+                            let _ = req.into_body().collect().await;
+                            let mut r = hyper::Response::new(http_body_util::Full::new(body));
+                            r.headers_mut().insert(
+                                hyper::header::CONTENT_TYPE,
+                                hyper::header::HeaderValue::from_static("application/json"),
+                            );
+                            Ok::<_, std::convert::Infallible>(r)
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), answer)
+                    .await;
+            });
+        }
     });
 }
 

@@ -164,6 +164,8 @@ fn attributes(
     let mut decls = Vec::new();
     let mut arms = Vec::new();
     let mut inits = Vec::new();
+    // Other attributes are kept or ignored (an `anyAttribute`), not refused.
+    let mut keeps_others = allow_any_attribute;
     let mut fallback = if allow_any_attribute {
         quote!()
     } else {
@@ -172,10 +174,9 @@ fn attributes(
     for attribute in attributes {
         let ident = &attribute.ident;
         if attribute.meta.is_any() {
+            keeps_others = true;
             decls.push(quote!(let mut #ident = xsd_parser_types::xml::AnyAttributes::default();));
-            fallback = quote! {
-                #ident.push(attr).map_err(|e| r.error(crate::wire::codec::message(&e.kind)))?;
-            };
+            fallback = quote!(r.any_attribute(&mut #ident, attr)?;);
             inits.push(quote!(#ident));
             continue;
         }
@@ -200,6 +201,19 @@ fn attributes(
     }
     if arms.is_empty() && fallback.is_empty() {
         return (quote!(let _ = start;), inits);
+    }
+    if arms.is_empty() && !keeps_others {
+        // No attribute is declared: the only attributes allowed are the `xsi` ones, which
+        // the validator has checked on validated input (there is nothing to keep).
+        let code = quote! {
+            if !r.checked() {
+                for attr in crate::wire::decode::Reader::attributes(start) {
+                    let attr = r.attribute(attr)?;
+                    r.unexpected_attribute(&attr)?;
+                }
+            }
+        };
+        return (code, inits);
     }
     let code = quote! {
         #( #decls )*

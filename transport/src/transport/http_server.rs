@@ -1,18 +1,14 @@
-//! The HTTP/1.1 server both VTN listeners run on (hyper 1): the OpenADR endpoints
+//! The HTTP/1.1 server both VTN listeners run on (our own connection loop over tokio, module
+//! `http1`: hyper's server cost a third of an oadrPoll's CPU): the OpenADR endpoints
 //! (`/OpenADR2/Simple/2.0b/<Service>`, spec digest §1, §9.1) and the admin API. Plain TCP or
 //! TLS; with TLS the client certificate's OpenADR fingerprint goes to the handler.
 //!
 //! Limits: request body size (413), requests per second per peer address (429), open
-//! connections, header read time. Handlers are synchronous and must not panic; a panic is
-//! still caught and answered with 500 rather than killing the connection task silently.
+//! connections, head and body read time, idle time between requests. Handlers are synchronous
+//! and must not panic; a panic is still caught and answered with 500 rather than killing the
+//! connection task silently.
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -118,8 +114,11 @@ pub struct Limits {
     pub burst: u32,
     /// Most connections open at once; more are closed on accept.
     pub max_connections: usize,
-    /// Time allowed to read a request's headers, and a TLS handshake.
+    /// Time allowed to read a request's head from its first byte, then its body, and a TLS
+    /// handshake.
     pub header_timeout: Duration,
+    /// A connection idle this long between requests is closed.
+    pub idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -130,6 +129,7 @@ impl Default for Limits {
             burst: 0,
             max_connections: 4096,
             header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -307,106 +307,20 @@ async fn connection<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let header_timeout = limits.header_timeout;
-    let svc = service_fn(move |req: Request<Incoming>| {
-        let handler = handler.clone();
-        let limiter = limiter.clone();
-        let limits = limits.clone();
-        let fingerprint = fingerprint.clone();
-        async move {
-            Ok::<_, std::convert::Infallible>(
-                answer(req, peer, fingerprint, &*handler, &limiter, &limits).await,
-            )
-        }
-    });
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .keep_alive(true);
-    let conn = builder.serve_connection(TokioIo::new(stream), svc);
-    tokio::pin!(conn);
-    tokio::select! {
-        r = conn.as_mut() => {
-            if let Err(e) = r {
-                tracing::debug!("connection with {peer}: {e}");
-            }
-        }
-        _ = stop.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
-        }
-    }
-}
-
-fn reply(r: HttpResponse) -> Response<Full<Bytes>> {
-    let mut resp = Response::new(Full::new(Bytes::from(r.body)));
-    *resp.status_mut() = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
-    if let Ok(v) = hyper::header::HeaderValue::from_str(r.content_type) {
-        resp.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
-    }
-    resp
-}
-
-async fn answer(
-    req: Request<Incoming>,
-    peer: SocketAddr,
-    fingerprint: Option<String>,
-    handler: &dyn HttpHandler,
-    limiter: &RateLimiter,
-    limits: &Limits,
-) -> Response<Full<Bytes>> {
-    if !limiter.allow(peer.ip()) {
-        let mut r = reply(HttpResponse::text(429, "rate limit exceeded"));
-        r.headers_mut().insert(
-            hyper::header::RETRY_AFTER,
-            hyper::header::HeaderValue::from_static("1"),
-        );
-        return r;
-    }
-    let (parts, body) = req.into_parts();
-    if parts
-        .headers
-        .get(hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > limits.max_body as u64)
-    {
-        return reply(HttpResponse::text(413, "request body too large"));
-    }
-    let body = match Limited::new(body, limits.max_body).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            let too_big = e
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some();
-            return reply(if too_big {
-                HttpResponse::text(413, "request body too large")
-            } else {
-                HttpResponse::text(400, format!("reading the request body: {e}"))
-            });
-        }
+    let stopped = async move {
+        let _ = stop.changed().await;
     };
-    let header = |name: hyper::header::HeaderName| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let request = HttpRequest {
-        method: parts.method.as_str().to_owned(),
-        path: parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into()),
-        authorization: header(hyper::header::AUTHORIZATION),
-        content_type: header(hyper::header::CONTENT_TYPE),
-        body,
-        peer,
+    let peer = super::http1::Peer {
+        addr: peer,
         fingerprint,
     };
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler.handle(request)));
-    reply(r.unwrap_or_else(|_| HttpResponse::text(500, "internal error")))
+    super::http1::serve(
+        stream,
+        peer.clone(),
+        &limits,
+        stopped,
+        || limiter.allow(peer.addr.ip()),
+        |request| handler.handle(request),
+    )
+    .await;
 }

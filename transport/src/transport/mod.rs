@@ -3,6 +3,7 @@
 //! This module holds what every transport shares: the five 2.0b services and their HTTP
 //! endpoint paths (spec digest §1, §9.1.2).
 
+mod http1;
 pub mod http_client;
 pub mod http_server;
 pub mod tls;

@@ -90,21 +90,10 @@ pub const MAX_DEPTH: usize = 64;
 /// refused.
 pub fn from_xml(xml: &[u8]) -> Result<OadrPayload, CodecError> {
     let xml = utf16_to_utf8(xml);
-    if may_need_pinning(&xml) {
-        if let Some(pinned) = pin_attribute_prefixes(&xml) {
-            return from_xml_prechecked(&pinned);
-        }
-    }
-    from_xml_prechecked(&xml)
+    read_root(&xml, super::decode::Reader::new(&xml))
 }
 
-/// [`from_xml`] without UTF-16 transcoding and attribute-prefix pinning, for callers that have
-/// done both (`wire::decode`).
-pub(crate) fn from_xml_prechecked(xml: &[u8]) -> Result<OadrPayload, CodecError> {
-    read_root(xml, super::decode::Reader::new(xml))
-}
-
-/// [`from_xml_prechecked`] for a document `wire::validate` has accepted: the value
+/// [`from_xml`] for a UTF-8 document `wire::validate` has accepted: the value
 /// deserializers skip the facet checks the validator made.
 pub(crate) fn from_validated_xml(xml: &[u8]) -> Result<OadrPayload, CodecError> {
     read_root(xml, super::decode::Reader::validated(xml))
@@ -214,134 +203,59 @@ const ROOT_PREFIXES: [(&[u8], &[u8]); 13] = super::encode::ROOT_NAMESPACES;
 
 const XSI_NAMESPACE: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
 
-/// Prefix of attributes in foreign namespaces after [`pin_attribute_prefixes`]: followed by
+/// Prefix of attributes in foreign namespaces after [`pinned_attribute_name`]: followed by
 /// the namespace URI in lowercase hex, so that the binding survives the generated codec.
 const PINNED: &[u8] = b"oadrns-";
 
-/// Cheap test for [`from_xml`]: does any namespace declaration bind a prefix other than the
-/// one [`to_xml`] declares for that URI? Only then can an attribute kept raw under
-/// `anyAttribute` lose its binding.
-fn may_need_pinning(xml: &[u8]) -> bool {
-    let mut rest = xml;
-    while let Some(at) = find(rest, b"xmlns:") {
-        rest = &rest[at + 6..];
-        let prefix_end = rest.iter().position(|&b| b == b'=').unwrap_or(rest.len());
-        let prefix = rest[..prefix_end].trim_ascii();
-        let value = rest[prefix_end..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\'')
-            .and_then(|q| {
-                let quote = rest[prefix_end + q];
-                let start = prefix_end + q + 1;
-                let len = rest[start..].iter().position(|&b| b == quote)?;
-                Some(&rest[start..start + len])
-            });
-        let customary = |v: &[u8]| {
-            if v == XSI_NAMESPACE {
-                prefix == b"xsi"
-            } else {
-                ROOT_PREFIXES.iter().any(|(ns, p)| *ns == v && *p == prefix)
-            }
-        };
-        if value.is_some_and(|v| !customary(v)) {
-            return true;
-        }
-    }
-    false
-}
-
-/// The generated codec keeps an attribute matched by `anyAttribute` as its raw `prefix:name`
-/// and drops the namespace declarations, so such an attribute would be written back with a
-/// prefix nobody declares. Rename every namespaced attribute to the prefix [`to_xml`]
-/// declares for its namespace (`gml`, `ei`, ..., `xsi`), or, for a namespace it does not
-/// declare, to `oadrns-<hex of the URI>`, adding the declaration on the element; [`to_xml`]
-/// declares the `oadrns-` prefixes again. Declared attributes are resolved by namespace, so
-/// renaming them changes nothing. Returns `None` when nothing changes or
-/// the input is not well-formed (the decoder then reports it).
-pub(crate) fn pin_attribute_prefixes(xml: &[u8]) -> Option<Vec<u8>> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::NsReader::from_reader(xml);
-    let mut writer = quick_xml::Writer::new(Vec::with_capacity(xml.len() + 512));
-    let mut changed = false;
-    loop {
-        let event = reader.read_event().ok()?;
-        let event = match event {
-            Event::Start(e) => Event::Start(pin_element(&reader, &e, &mut changed)?),
-            Event::Empty(e) => Event::Empty(pin_element(&reader, &e, &mut changed)?),
-            Event::Eof => break,
-            other => other,
-        };
-        writer.write_event(event).ok()?;
-    }
-    changed.then(|| writer.into_inner())
-}
-
-fn pin_element(
+/// The name under which the decoder keeps an attribute matched by `anyAttribute` (the
+/// generated codec keeps such attributes raw, as `prefix:name`, and drops the namespace
+/// declarations, so the input's prefix would be written back undeclared): the prefix
+/// [`to_xml`] declares for its namespace (`gml`, `ei`, ..., `xsi`), or, for a namespace it
+/// does not declare, `oadrns-<hex of the URI>`, which [`to_xml`] declares on the root.
+/// `None` keeps the name as it is: unprefixed, a namespace declaration, an undeclared
+/// prefix, already the target prefix, or a target prefix that means another namespace where
+/// the attribute stands. The decoder renames as it reads, so that no second pass over the
+/// document is needed.
+pub(crate) fn pinned_attribute_name(
     reader: &quick_xml::NsReader<&[u8]>,
-    e: &quick_xml::events::BytesStart<'_>,
-    changed: &mut bool,
-) -> Option<quick_xml::events::BytesStart<'static>> {
+    key: quick_xml::name::QName<'_>,
+) -> Option<Vec<u8>> {
     use quick_xml::name::{QName, ResolveResult};
-    let mut out = e.to_owned();
-    out.clear_attributes();
-    let mut declared: Vec<Vec<u8>> = Vec::new();
-    for attr in e.attributes().with_checks(false) {
-        let attr = attr.ok()?;
-        let key = attr.key;
-        let keep = key.as_namespace_binding().is_some() || key.prefix().is_none();
-        let target = match (keep, reader.resolve_attribute(key)) {
-            (false, (ResolveResult::Bound(ns), _)) => {
-                let ns = ns.as_ref();
-                let prefix = if ns == XSI_NAMESPACE {
-                    b"xsi".to_vec()
-                } else if let Some((_, p)) = ROOT_PREFIXES.iter().find(|(u, _)| *u == ns) {
-                    p.to_vec()
-                } else {
-                    let mut p = PINNED.to_vec();
-                    for b in ns {
-                        p.extend_from_slice(format!("{b:02x}").as_bytes());
-                    }
-                    p
-                };
-                Some((prefix, ns.to_vec()))
-            }
-            _ => None,
-        };
-        let current = key.prefix().map(|x| x.into_inner().to_vec());
-        let Some((prefix, ns)) = target.filter(|(p, _)| current.as_ref() != Some(p)) else {
-            out.push_attribute(attr);
-            continue;
-        };
-        let mut probe = prefix.clone();
-        probe.extend_from_slice(b":x");
-        match reader.resolve_attribute(QName(&probe)).0 {
-            // The target prefix means something else here: leave the attribute as it is.
-            ResolveResult::Bound(other) if other.as_ref() != ns.as_slice() => {
-                out.push_attribute(attr);
-                continue;
-            }
-            ResolveResult::Bound(_) => {}
-            _ if !declared.contains(&prefix) => {
-                let mut decl = b"xmlns:".to_vec();
-                decl.extend_from_slice(&prefix);
-                out.push_attribute((decl.as_slice(), ns.as_slice()));
-                declared.push(prefix.clone());
-            }
-            _ => {}
-        }
-        let mut name = prefix;
-        name.push(b':');
-        name.extend_from_slice(key.local_name().as_ref());
-        out.push_attribute(quick_xml::events::attributes::Attribute {
-            key: QName(&name),
-            value: attr.value.clone(),
-        });
-        *changed = true;
+    if key.as_namespace_binding().is_some() {
+        return None;
     }
-    Some(out)
+    let current = key.prefix()?;
+    let (ResolveResult::Bound(ns), local) = reader.resolve_attribute(key) else {
+        return None;
+    };
+    let ns = ns.as_ref();
+    let mut target = if ns == XSI_NAMESPACE {
+        b"xsi".to_vec()
+    } else if let Some((_, p)) = ROOT_PREFIXES.iter().find(|(u, _)| *u == ns) {
+        p.to_vec()
+    } else {
+        let mut p = PINNED.to_vec();
+        for b in ns {
+            p.extend_from_slice(format!("{b:02x}").as_bytes());
+        }
+        p
+    };
+    if current.as_ref() == target.as_slice() {
+        return None;
+    }
+    let prefix_len = target.len();
+    target.extend_from_slice(b":x");
+    if let ResolveResult::Bound(other) = reader.resolve_attribute(QName(&target)).0 {
+        if other.as_ref() != ns {
+            return None;
+        }
+    }
+    target.truncate(prefix_len + 1);
+    target.extend_from_slice(local.as_ref());
+    Some(target)
 }
 
-/// Declare on the root every `oadrns-<hex>` prefix [`pin_attribute_prefixes`] made.
+/// Declare on the root every `oadrns-<hex>` prefix [`pinned_attribute_name`] made.
 fn declare_pinned(out: &mut Vec<u8>) {
     let mut decls: Vec<u8> = Vec::new();
     let mut seen: Vec<&[u8]> = Vec::new();

@@ -121,6 +121,22 @@ impl Drop for InputValidated {
     }
 }
 
+std::thread_local! {
+    /// The value deserializers' helper of the last reader on this thread, for the next one:
+    /// building one (a namespace resolver with its buffers) was ~1.4k instructions per
+    /// message (callgrind). The simple-type deserializers only read it.
+    static HELPER: std::cell::Cell<Option<Box<DeserializeHelper>>> =
+        const { std::cell::Cell::new(None) };
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(helper) = self.helper.take() {
+            HELPER.with(|c| c.set(Some(helper)));
+        }
+    }
+}
+
 /// The reader the generated decoders pull from, with one event of look-ahead.
 pub struct Reader<'a> {
     xml: NsReader<&'a [u8]>,
@@ -137,7 +153,8 @@ pub struct Reader<'a> {
     /// The element being decoded was an empty-element tag: it has no content to read.
     in_empty: bool,
     depth: usize,
-    helper: DeserializeHelper,
+    /// Taken from [`HELPER`] when the first value is read.
+    helper: Option<Box<DeserializeHelper>>,
     /// The validator of the fused pass of `wire::decode`: fed every event this reader reads,
     /// so that one tokenization serves both (see [`Reader::validating`]).
     validator: Option<Validator<'a>>,
@@ -162,7 +179,7 @@ impl<'a> Reader<'a> {
             peeked_ns_uri: Vec::new(),
             in_empty: false,
             depth: 0,
-            helper: DeserializeHelper::default(),
+            helper: None,
             validator: None,
             validated: false,
             namespaces_cache: None,
@@ -178,22 +195,28 @@ impl<'a> Reader<'a> {
     pub(crate) fn validating(xml: &'a [u8], limits: &'a Limits) -> Self {
         let mut reader = Self::new(xml);
         reader.xml.config_mut().check_end_names = true;
-        reader.validator = Some(Validator::new(xml, limits));
+        reader.validator = Some(Validator::new(xml, limits).without_paths());
         reader.validated = true;
         reader
     }
 
-    /// A reader over a whole document that `wire::validate` has accepted (UTF-8, attribute
-    /// prefixes pinned): the value deserializers skip the facet checks the validator made.
+    /// A reader over a whole document that `wire::validate` has accepted (UTF-8): the value deserializers skip the facet checks the validator made.
     pub(crate) fn validated(xml: &'a [u8]) -> Self {
         let mut reader = Self::new(xml);
         reader.validated = true;
         reader
     }
 
+    /// Whether the input is validated (before, or event by event up to the current start
+    /// tag): then the generated decoders skip what the validator checked already (attributes
+    /// of types that declare none).
+    pub fn checked(&self) -> bool {
+        self.validated
+    }
+
     /// The validator of a [`Reader::validating`] reader, after decoding.
-    pub(crate) fn into_validator(self) -> Option<Validator<'a>> {
-        self.validator
+    pub(crate) fn into_validator(mut self) -> Option<Validator<'a>> {
+        self.validator.take()
     }
 
     /// Decode the document's root element, which must be `{ns}local`, and check that only
@@ -541,7 +564,7 @@ impl<'a> Reader<'a> {
             )));
         }
         let value = attribute_value(&attr.value).map_err(|e| self.error(e))?;
-        let value = deserialize_value::<T>(&mut self.helper, &value).map_err(|e| {
+        let value = deserialize_value::<T>(helper(&mut self.helper), &value).map_err(|e| {
             self.error(format!(
                 "attribute {}: {}",
                 String::from_utf8_lossy(attr.key.as_ref()),
@@ -550,6 +573,24 @@ impl<'a> Reader<'a> {
         })?;
         *slot = Some(value);
         Ok(())
+    }
+
+    /// Keep `attr`, matched by `anyAttribute`, raw in `attributes`, under the prefix
+    /// [`super::codec::pinned_attribute_name`] gives it (so that encoding keeps its binding),
+    /// refusing a second occurrence.
+    pub fn any_attribute(
+        &self,
+        attributes: &mut xsd_parser_types::xml::AnyAttributes,
+        attr: Attribute<'_>,
+    ) -> Result<()> {
+        let pushed = match super::codec::pinned_attribute_name(&self.xml, attr.key) {
+            None => attributes.push(attr),
+            Some(name) => attributes.push(Attribute {
+                key: quick_xml::name::QName(&name),
+                value: attr.value,
+            }),
+        };
+        pushed.map_err(|e| self.error(super::codec::message(&e.kind)))
     }
 
     /// A required attribute that was not present.
@@ -582,7 +623,7 @@ impl<'a> Reader<'a> {
             return self.simple_shared();
         }
         let text = self.character_data(false, true)?.unwrap_or_default();
-        deserialize_value::<T>(&mut self.helper, text.trim_ascii())
+        deserialize_value::<T>(helper(&mut self.helper), text.trim_ascii())
             .map_err(|e| self.error(super::codec::message(&e.kind)))
     }
 
@@ -595,7 +636,7 @@ impl<'a> Reader<'a> {
         let Some(text) = self.validator.as_ref().and_then(Validator::closed_text) else {
             return Err(self.error("the validator kept no text for this element".to_owned()));
         };
-        deserialize_value::<T>(&mut self.helper, text.trim_ascii())
+        deserialize_value::<T>(helper(&mut self.helper), text.trim_ascii())
             .map_err(|e| self.error(super::codec::message(&e.kind)))
     }
 
@@ -674,6 +715,11 @@ pub(crate) fn attribute_value(raw: &[u8]) -> std::result::Result<Cow<'_, str>, S
     quick_xml::escape::unescape(&normalized)
         .map(|v| Cow::Owned(v.into_owned()))
         .map_err(|e| e.to_string())
+}
+
+/// The value deserializers' helper of a [`Reader`], taken from [`HELPER`] on first use.
+fn helper(slot: &mut Option<Box<DeserializeHelper>>) -> &mut DeserializeHelper {
+    slot.get_or_insert_with(|| HELPER.with(std::cell::Cell::take).unwrap_or_default())
 }
 
 /// `T` from `value`. A value the type's parser refuses that is a negative zero (`-0`, `-00`)

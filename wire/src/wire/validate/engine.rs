@@ -82,6 +82,10 @@ pub(crate) struct Validator<'a> {
     closed_text_ready: bool,
     /// See [`Validator::start_ns`].
     start_ns: Option<&'static str>,
+    /// Whether errors carry the element path. The fused pass of `wire::decode` only needs the
+    /// verdict (on any error it validates again, with paths), so it skips building the path
+    /// for every element ([`Validator::without_paths`]).
+    track_path: bool,
 }
 
 /// Validation cannot go on (malformed XML, or the error limit was reached).
@@ -570,23 +574,11 @@ impl<'a> Validator<'a> {
         }
         // Path segment, with an index when the previous sibling had the same name.
         let path_len = self.path.len();
-        let mut index = 1;
         if let Some(p) = self.stack.last_mut() {
             p.has_children = true;
-            if p.last_child == local {
-                p.last_count += 1;
-                index = p.last_count;
-            } else {
-                p.last_child.clear();
-                p.last_child.push_str(local);
-                p.last_count = 1;
-            }
         }
-        self.path.push('/');
-        self.path.push_str(local);
-        if index > 1 {
-            use std::fmt::Write as _;
-            let _ = write!(self.path, "[{index}]");
+        if self.track_path {
+            self.push_path(local);
         }
         let n_attrs = self.collect_attrs(r, e, pos)?;
         let decl = self.child_decl(ns, local, pos)?;
@@ -646,6 +638,28 @@ impl<'a> Validator<'a> {
             name,
         });
         Ok(())
+    }
+
+    /// Append the path segment of a child element `local` of the innermost open element,
+    /// with an index when the previous sibling had the same name.
+    fn push_path(&mut self, local: &str) {
+        let mut index = 1;
+        if let Some(p) = self.stack.last_mut() {
+            if p.last_child == local {
+                p.last_count += 1;
+                index = p.last_count;
+            } else {
+                p.last_child.clear();
+                p.last_child.push_str(local);
+                p.last_count = 1;
+            }
+        }
+        self.path.push('/');
+        self.path.push_str(local);
+        if index > 1 {
+            use std::fmt::Write as _;
+            let _ = write!(self.path, "[{index}]");
+        }
     }
 
     /// Find the declaration for a child element in its parent's context.
@@ -1192,7 +1206,15 @@ impl<'a> Validator<'a> {
             closed_text,
             closed_text_ready: false,
             start_ns: None,
+            track_path: true,
         }
+    }
+
+    /// A validator whose errors carry no element path (the verdict and the messages are the
+    /// same): for the fused pass of `wire::decode`, which validates again on any error.
+    pub(crate) fn without_paths(mut self) -> Self {
+        self.track_path = false;
+        self
     }
 
     /// Whether the element open last collects its character data (it has simple content):

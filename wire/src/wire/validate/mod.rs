@@ -53,7 +53,8 @@ pub struct Validated {
     /// or the root's name for documents that are not an `oadrPayload`.
     pub message_type: &'static str,
     /// Whether an attribute in a namespace was matched by `anyAttribute` (or is an `xsi`
-    /// attribute): the decoder then pins its prefix so that encoding keeps the binding.
+    /// attribute): the decoder keeps such attributes under a pinned prefix, so that encoding
+    /// keeps the binding (`codec::pinned_attribute_name`).
     pub foreign_attributes: bool,
 }
 
@@ -135,19 +136,7 @@ fn decode_fused(input: &[u8], limits: &Limits) -> Option<OadrPayload> {
         .root(&super::generated::NS_OADR.0, b"oadrPayload")
         .ok()?;
     let v = reader.into_validator()?.outcome().ok()?;
-    if v.root != "oadrPayload" {
-        return None;
-    }
-    if !v.foreign_attributes {
-        return Some(payload);
-    }
-    // As in `decode_two_pass`: attributes kept raw need their prefixes pinned. When pinning
-    // renames nothing, the value just decoded is the answer; otherwise decode the pinned
-    // document (the validator's verdict on the original stands).
-    match super::codec::pin_attribute_prefixes(&utf8) {
-        None => Some(payload),
-        Some(pinned) => super::codec::from_validated_xml(&pinned).ok(),
-    }
+    (v.root == "oadrPayload").then_some(payload)
 }
 
 /// Validate (collecting every error), then decode: the path for messages the fused pass
@@ -166,15 +155,9 @@ pub fn decode_two_pass(input: &[u8], limits: &Limits) -> Result<OadrPayload, Err
             )),
         }]));
     }
-    let pinned = if v.foreign_attributes {
-        super::codec::pin_attribute_prefixes(&utf8)
-    } else {
-        None
-    };
-    let xml = pinned.as_deref().unwrap_or(&utf8);
-    // Already transcoded and pinned; the decoder keeps its own depth cap
-    // (`codec::MAX_DEPTH`) whatever `limits.max_depth` allows.
-    super::codec::from_validated_xml(xml).map_err(|e| Errors(vec![codec_error(&e)]))
+    // Already transcoded; the decoder keeps its own depth cap (`codec::MAX_DEPTH`) whatever
+    // `limits.max_depth` allows.
+    super::codec::from_validated_xml(&utf8).map_err(|e| Errors(vec![codec_error(&e)]))
 }
 
 /// Serialize a payload ([`crate::wire::to_xml`]) through the validating encoder, so that

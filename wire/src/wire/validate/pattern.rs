@@ -153,7 +153,11 @@ pub fn translate(xsd: &str) -> Result<String, String> {
 /// `fast_matchers_agree_with_regex` checks against the regex; the others, and non-ASCII
 /// values where a pattern uses `\d` (Unicode digits in XSD), go to the regex.
 pub fn matches(i: u16, value: &str) -> bool {
-    if let Some(fast) = PATTERNS.get(usize::from(i)).and_then(|p| fast_matcher(p)) {
+    // The hand-written matcher of each pattern, chosen once rather than by comparing the
+    // pattern's text with theirs on every call.
+    static FAST: OnceLock<Vec<Option<Fast>>> = OnceLock::new();
+    let fast = FAST.get_or_init(|| PATTERNS.iter().map(|p| fast_matcher(p)).collect());
+    if let Some(fast) = fast.get(usize::from(i)).copied().flatten() {
         if let Some(verdict) = fast(value) {
             return verdict;
         }
