@@ -35,7 +35,7 @@ use xsd_parser::pipeline::renderer::{
 };
 
 use super::checks::{CheckIndex, Hint};
-use super::lang::{content_bounds, element_bounds, Reader};
+use super::lang::Reader;
 use super::proof::Bounds;
 
 /// Renders the encoders (see the module docs), and the `SerializeBytes` impls of simple
@@ -193,7 +193,7 @@ fn complex(data: &ComplexData<'_>, cx: &Cx<'_, '_>) -> TokenStream {
         ComplexData::Struct {
             type_,
             content_type,
-        } => (structure(type_, cx), content_type),
+        } => (structure(type_, content_type.as_deref(), cx), content_type),
     };
     let content = content.as_deref().map(|c| complex(c, cx));
     quote!(#main #content)
@@ -305,7 +305,12 @@ fn child(el: &ComplexDataElement<'_>, value: TokenStream, cx: &Cx<'_, '_>) -> To
             quote!(crate::wire::encode::EncodeElement::encode_element(#x, w, b"");)
         }
     };
-    let check = occurs_check(element_bounds(el), count(el.occurs, &value));
+    let site = |el: &ComplexDataElement<'_>| site_decl(el, cx);
+    let reader = Reader {
+        types: cx.types,
+        decl: &site,
+    };
+    let check = occurs_check(reader.field_bounds(el), count(el.occurs, &value));
     let write = match el.occurs {
         Occurs::None => quote!(),
         Occurs::Single => one(value),
@@ -361,7 +366,11 @@ fn group_impl(ident: &Ident, body: TokenStream) -> TokenStream {
     }
 }
 
-fn structure(data: &ComplexDataStruct<'_>, cx: &Cx<'_, '_>) -> TokenStream {
+fn structure(
+    data: &ComplexDataStruct<'_>,
+    content_type: Option<&ComplexData<'_>>,
+    cx: &Cx<'_, '_>,
+) -> TokenStream {
     let ident = &data.type_ident;
     let mut content = TokenStream::new();
     match &data.mode {
@@ -385,7 +394,12 @@ fn structure(data: &ComplexDataStruct<'_>, cx: &Cx<'_, '_>) -> TokenStream {
             } else {
                 quote!(crate::wire::encode::EncodeGroup::encode_group(x, w);)
             };
-            let bounds = content_bounds(c.occurs, c.min_occurs, c.max_occurs);
+            let site = |el: &ComplexDataElement<'_>| site_decl(el, cx);
+            let reader = Reader {
+                types: cx.types,
+                decl: &site,
+            };
+            let bounds = reader.content_bounds(c, content_type);
             content.extend(occurs_check(
                 bounds,
                 count(c.occurs, &quote!(&self.content)),

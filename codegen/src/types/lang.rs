@@ -4,7 +4,8 @@
 //! substitution groups) by their own type's language. See `proof.rs` for what it is used for.
 
 use xsd_parser::models::data::{
-    ComplexData, ComplexDataElement, DataTypeVariant, DataTypes, Occurs, StructMode,
+    ComplexData, ComplexDataContent, ComplexDataElement, DataTypeVariant, DataTypes, Occurs,
+    StructMode,
 };
 use xsd_parser::models::meta::{ElementMetaVariant, ElementMode};
 use xsd_parser::models::schema::MaxOccurs;
@@ -35,18 +36,30 @@ fn schema_range(min: usize, max: MaxOccurs) -> (u64, Option<u64>) {
     (min as u64, max)
 }
 
-/// The bounds the encoder enforces for a child element or group field.
-pub fn element_bounds(el: &ComplexDataElement<'_>) -> Bounds {
-    let meta = el.meta();
-    Bounds::new(
-        rust_range(el.occurs),
-        schema_range(meta.min_occurs, meta.max_occurs),
-    )
+/// The bounds the encoder enforces for a field of `occurs` whose schema particle has
+/// `min..=max`. The values are counted against the schema's bounds only when each one is
+/// written as exactly one element (`one_each`): then the count is the number of elements the
+/// particle matched (Unique Particle Attribution), and a count outside its bounds makes the
+/// document invalid (`Writer::occurs` refuses it). A group value may write no element or
+/// several repetitions' worth: there only the Rust range holds.
+fn bounds(occurs: Occurs, min: usize, max: MaxOccurs, one_each: bool) -> Bounds {
+    let rust = rust_range(occurs);
+    if one_each {
+        Bounds::new(rust, schema_range(min, max))
+    } else {
+        Bounds::new(rust, rust)
+    }
 }
 
-/// The bounds the encoder enforces for the content field of a struct in content mode.
-pub fn content_bounds(occurs: Occurs, min: usize, max: MaxOccurs) -> Bounds {
-    Bounds::new(rust_range(occurs), schema_range(min, max))
+/// Whether every word of `l` is exactly one element.
+fn one_element(l: &Lang) -> bool {
+    match l {
+        Lang::Decl(_) => true,
+        Lang::Alt(parts) => !parts.is_empty() && parts.iter().all(one_element),
+        Lang::Seq(parts) => matches!(parts.as_slice(), [one] if one_element(one)),
+        Lang::Repeat(part, 1, Some(1)) => one_element(part),
+        Lang::Repeat(..) => false,
+    }
 }
 
 /// Reads languages off the data types; `decl` gives the declaration index an element site
@@ -59,6 +72,58 @@ pub struct Reader<'a, 'types> {
 }
 
 impl Reader<'_, '_> {
+    /// The bounds the encoder enforces for a child field or variant (see [`bounds`]).
+    pub fn field_bounds(&self, el: &ComplexDataElement<'_>) -> Bounds {
+        self.field_bounds_at(el, MAX_DEPTH)
+    }
+
+    fn field_bounds_at(&self, el: &ComplexDataElement<'_>, depth: u8) -> Bounds {
+        let one_each = match &el.meta().variant {
+            ElementMetaVariant::Type {
+                mode: ElementMode::Group,
+                type_,
+            } => self
+                .ident_lang(type_, depth)
+                .is_some_and(|l| one_element(&l)),
+            ElementMetaVariant::Type { type_, .. } if el.target_is_dynamic => self
+                .ident_lang(type_, depth)
+                .is_some_and(|l| one_element(&l)),
+            // An element, or `xs:any` content (one element each).
+            ElementMetaVariant::Type { .. } | ElementMetaVariant::Any { .. } => true,
+            ElementMetaVariant::Text => false,
+        };
+        let meta = el.meta();
+        bounds(el.occurs, meta.min_occurs, meta.max_occurs, one_each)
+    }
+
+    /// The bounds the encoder enforces for the content field of a struct in content mode
+    /// (`content_type`: the content's own type).
+    pub fn content_bounds(
+        &self,
+        content: &ComplexDataContent<'_>,
+        content_type: Option<&ComplexData<'_>>,
+    ) -> Bounds {
+        self.content_bounds_at(content, content_type, MAX_DEPTH)
+    }
+
+    fn content_bounds_at(
+        &self,
+        content: &ComplexDataContent<'_>,
+        content_type: Option<&ComplexData<'_>>,
+        depth: u8,
+    ) -> Bounds {
+        let one_each = content.is_complex()
+            && content_type
+                .and_then(|c| self.complex_lang(c, depth))
+                .is_some_and(|l| one_element(&l));
+        bounds(
+            content.occurs,
+            content.min_occurs,
+            content.max_occurs,
+            one_each,
+        )
+    }
+
     /// The language of the children of a value of type `ident`; `None` when the type has no
     /// element content (simple content, a simple type) or holds content the proof does not
     /// follow (wildcards, text, `xs:all`).
@@ -111,9 +176,9 @@ impl Reader<'_, '_> {
                     .collect::<Option<Vec<_>>>()
                     .map(Lang::Seq),
                 StructMode::Content { content } if content.is_complex() => {
-                    let inner =
-                        self.complex_lang(content_type.as_deref()?, depth.checked_sub(1)?)?;
-                    let b = content_bounds(content.occurs, content.min_occurs, content.max_occurs);
+                    let depth = depth.checked_sub(1)?;
+                    let inner = self.complex_lang(content_type.as_deref()?, depth)?;
+                    let b = self.content_bounds_at(content, content_type.as_deref(), depth);
                     Some(repeat(inner, b))
                 }
                 _ => None,
@@ -134,6 +199,30 @@ impl Reader<'_, '_> {
             ElementMetaVariant::Type { .. } => Lang::Decl((self.decl)(el)?),
             ElementMetaVariant::Any { .. } | ElementMetaVariant::Text => return None,
         };
-        Some(repeat(inner, element_bounds(el)))
+        Some(repeat(inner, self.field_bounds_at(el, depth)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_values_of_one_element_each_are_counted() {
+        let d = Lang::Decl;
+        let rep = |l: Lang, min, max| Lang::Repeat(Box::new(l), min, max);
+        assert!(one_element(&d(1)));
+        assert!(one_element(&Lang::Alt(vec![d(1), d(2)])));
+        assert!(one_element(&Lang::Seq(vec![rep(d(1), 1, Some(1))])));
+        // May write nothing, or several elements.
+        assert!(!one_element(&Lang::Alt(vec![])));
+        assert!(!one_element(&Lang::Alt(vec![d(1), Lang::Seq(vec![])])));
+        assert!(!one_element(&rep(d(1), 0, Some(1))));
+        assert!(!one_element(&Lang::Seq(vec![d(1), d(2)])));
+        assert!(!one_element(&rep(d(1), 1, None)));
+        let counted = bounds(Occurs::DynamicList, 1, MaxOccurs::Unbounded, true);
+        assert_eq!((counted.min, counted.max, counted.counted), (1, None, true));
+        let group = bounds(Occurs::DynamicList, 1, MaxOccurs::Unbounded, false);
+        assert_eq!((group.min, group.max, group.counted), (0, None, false));
     }
 }
