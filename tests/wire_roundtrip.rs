@@ -32,7 +32,8 @@ use oadr::wire::{from_xml, to_xml, MessageType, OadrPayload};
 ///   xsd-parser's deserializer dropped) round-trips since `oadr-codegen` generates its own
 ///   decoder, which keeps them;
 /// - re-spelled feeds whose `atom:feed` carries `gml:id` under `anyAttribute` as `a2:id`,
-///   `ns8:id` used to lose the prefix binding; `wire::codec` now pins such prefixes.
+///   `ns8:id` used to lose the prefix binding; the decoder now keeps such attributes under
+///   a pinned prefix (`codec::pinned_attribute_name`).
 const KNOWN_GAPS: &[&str] = &[];
 
 fn fixtures() -> PathBuf {
@@ -110,7 +111,7 @@ fn same_value(a: &OadrPayload, b: &OadrPayload) -> Option<&'static str> {
 /// The atom feeds decode to values that differ after encode/decode in `xs:any` content
 /// beyond the in-scope bindings (see [`KNOWN_GAPS`]); their XML is schema-valid and has the
 /// same content (checked below), so the difference is in how `AnyElement` records it (the
-/// re-spelled ones also see the prefix declarations `wire::codec` pins).
+/// re-spelled ones also see the bindings `to_xml` declares on the root).
 const VALUE_GAPS: &[&str] = &[
     "oadrUpdateReport--hand-history-greenbutton-atom-feed.xml",
     "oadrUpdateReport--hand-history-greenbutton-atom-feed-as-default-namespaces.xml",

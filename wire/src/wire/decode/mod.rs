@@ -360,7 +360,11 @@ impl<'a> Reader<'a> {
     /// `None`)? An unprefixed name outside any default namespace matches any `ns`, as in the
     /// xsd-parser deserializers this replaces.
     pub fn is(&mut self, ns: Option<&[u8]>, local: &[u8]) -> Result<bool> {
-        if self.peek()?.is_none() {
+        // Most questions are about a start tag already in the look-ahead (the generated
+        // decoders ask for each optional child in turn): answered without `peek`.
+        let ready =
+            !self.in_empty && matches!(self.peeked, Some(Event::Start(_) | Event::Empty(_)));
+        if !ready && self.peek()?.is_none() {
             return Ok(false);
         }
         let Some(Event::Start(start) | Event::Empty(start)) = &self.peeked else {

@@ -521,6 +521,14 @@ impl<'a> Validator<'a> {
         e: &BytesStart<'_>,
         pos: u64,
     ) -> Result<usize, Fatal> {
+        // Most start tags have no attributes: not even an iterator for them (~140
+        // instructions per element, callgrind).
+        if e.attributes_raw()
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            return Ok(0);
+        }
         let mut n = 0;
         for a in e.attributes() {
             let a = a.map_err(|err| self.fatal(pos, ErrorKind::Syntax(err.to_string())))?;
