@@ -6,7 +6,8 @@
 # in turn; CLIENT_THREADS=N spreads the connections over N client threads):
 #   - `oadr vtn` (release, SQLite --sync normal, XML codec) with N registered VENs, concurrency 16/64
 #   - OpenLEADR 0.5.36's OpenADRServer (bench/py/openleadr_vtn_load.py), same load
-#   - a bare hyper server answering a fixed body (the machine's ceiling), same load
+#   - a bare hyper server answering a fixed body (the machine's ceiling), same load: the same
+#     XML oadrPolls, answered with the oadrResponse a VTN gives most polls (same bytes moved)
 #   - the same for oadr and OpenLEADR with signed responses (RSA-2048, tests/fixtures/certs/vtn-rsa),
 #     beside `openssl speed rsa2048` sign ops/s (the floor for signed answers)
 # and prints polls/s, p50/p99, ratios, and resident memory per registered VEN: oadr's VmRSS after
@@ -104,10 +105,10 @@ stop "$vtn_pid"
 
 echo "== bare hyper, fixed body" >&2
 bp=$(port)
-"${on_server[@]}" "$load" bare "127.0.0.1:$bp" --threads "$server_threads" & bare_pid=$!; pids+=($bare_pid)
+"${on_server[@]}" "$load" bare "127.0.0.1:$bp" --threads "$server_threads" --codec xml & bare_pid=$!; pids+=($bare_pid)
 wait_port "$bp"
-run bare 0 "$bp" "$vens" 16 --bare
-run bare 0 "$bp" "$vens" 64 --bare
+run bare 0 "$bp" "$vens" 16 --bare --codec xml
+run bare 0 "$bp" "$vens" 64 --bare --codec xml
 stop "$bare_pid"
 
 echo "== OpenLEADR OpenADRServer, $vens VENs" >&2

@@ -1,7 +1,7 @@
 //! Load generator for `bench/vtn_load.sh`: N simulated VENs polling a VTN over loopback.
 //!
 //!     vtn_load run --url http://127.0.0.1:8080 --vens 1000 --concurrency 64 --seconds 5 [--codec json|xml]
-//!     vtn_load bare 127.0.0.1:8090 [--threads 2]   # a bare hyper server answering a fixed body (the ceiling)
+//!     vtn_load bare 127.0.0.1:8090 [--threads 2] [--codec xml]   # a bare hyper server answering a fixed body (the ceiling)
 //!
 //! `run` registers --vens VENs (oadrCreatePartyRegistration), then --concurrency keep-alive
 //! connections, driven by --threads event-driven client threads (default 1), send oadrPoll for
@@ -463,8 +463,9 @@ mod arrival {
 /// A bare hyper 1 HTTP/1.1 server answering every request with a fixed body, after reading
 /// the request's body: the machine's limit for an HTTP server on tokio (issue 6's baseline).
 /// It is hyper itself, not oadr's transport, so that it stays the same yardstick whatever
-/// oadr's own server does.
-fn bare(addr: &str, threads: usize) {
+/// oadr's own server does. The fixed body is the answer a VTN gives most polls (an
+/// oadrResponse 200 for a venID), in `codec`, so that both servers move the same bytes.
+fn bare(addr: &str, threads: usize, codec: &dyn Codec) {
     use http_body_util::BodyExt;
     // The runtime `oadr vtn --threads N` builds: one thread runs everything when N is 1.
     let rt = if threads <= 1 {
@@ -478,7 +479,11 @@ fn bare(addr: &str, threads: usize) {
             .build()
     }
     .expect("runtime");
-    let body = bytes::Bytes::from_static(br#"{"message_type":"oadrResponse","payload":{"response":{"response_code":200,"response_description":"OK","request_id":""},"ven_id":"ven-0"}}"#);
+    let answer = oadr::model::Response {
+        response: oadr::model::EiResponse::ok(""),
+        ven_id: Some("ven-0".to_owned()),
+    };
+    let body = bytes::Bytes::from(codec.encode(&Message::from(answer)).expect("fixed answer"));
     rt.block_on(async move {
         let l = tokio::net::TcpListener::bind(addr).await.expect("bind");
         loop {
@@ -518,9 +523,10 @@ fn main() {
         Some("bare") => bare(
             args.get(2).map(String::as_str).unwrap_or("127.0.0.1:8090"),
             arg(&args[2..], "--threads", "2").parse().unwrap_or(2),
+            &*codec(&arg(&args[2..], "--codec", "json")),
         ),
         _ => {
-            eprintln!("usage: vtn_load run --url URL [--vens N] [--concurrency C] [--seconds S] [--codec json|xml] [--bare] | vtn_load bare ADDR [--threads N]");
+            eprintln!("usage: vtn_load run --url URL [--vens N] [--concurrency C] [--seconds S] [--codec json|xml] [--bare] | vtn_load bare ADDR [--threads N] [--codec json|xml]");
             std::process::exit(2);
         }
     }

@@ -308,7 +308,7 @@ fn key_info_certificates(
 
 fn base64(text: &str) -> Fast<Vec<u8>> {
     let engine = &base64::engine::general_purpose::STANDARD;
-    if !text.contains(super::lex::is_space) {
+    if !text.bytes().any(super::lex::is_space_byte) {
         return engine.decode(text).map_err(|_| Bail);
     }
     let mut compact = text.as_bytes().to_vec();

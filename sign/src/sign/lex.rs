@@ -28,8 +28,9 @@ pub(crate) enum Token<'a> {
     /// An end tag. Its name is not checked here: the one consumer, [`super::outline`],
     /// compares it with the (checked) name of the element it closes.
     End { name: &'a str },
-    /// Character data as written (may hold references and line ends to normalize).
-    Text(&'a str),
+    /// Character data as written (may hold references and line ends to normalize);
+    /// `has_reference`: it holds a `&` (its references are checked by the consumer).
+    Text { text: &'a str, has_reference: bool },
     /// The content of a CDATA section.
     CData(&'a str),
     /// The content of a comment.
@@ -43,22 +44,38 @@ pub(crate) enum Token<'a> {
 pub(crate) struct Lexer<'a> {
     text: &'a str,
     pos: usize,
+    /// The attributes of the last start tag, parsed with it (see [`Lexer::attributes`]).
+    attributes: Vec<RawAttribute<'a>>,
+}
+
+/// An attribute as written in a start tag.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RawAttribute<'a> {
+    /// Qualified name (checked).
+    pub name: &'a str,
+    /// The raw value between the quotes (its references are valid).
+    pub value: &'a str,
+    /// The value holds a reference (`&`): its raw text is not its parsed text.
+    pub has_reference: bool,
 }
 
 impl<'a> Lexer<'a> {
     pub(crate) fn new(text: &'a str, pos: usize) -> Self {
-        Lexer { text, pos }
+        Lexer {
+            text,
+            pos,
+            attributes: Vec::with_capacity(8),
+        }
     }
 
     /// Check the input as a whole: no control characters (other than tab, LF, CR), no
     /// `U+FFFE`/`U+FFFF`, no byte order mark, then skip the XML declaration.
     pub(crate) fn document(text: &'a str) -> Fast<Self> {
-        // One branch-free pass (vectorized) for control characters; the three excluded
-        // characters all start with byte 0xEF (U+FEFF: EF BB BF, U+FFFE/U+FFFF: EF BF BE/BF).
+        // One branch-free pass for control characters (see [`has_control`]); the three
+        // excluded characters all start with byte 0xEF (U+FEFF: EF BB BF, U+FFFE/U+FFFF:
+        // EF BF BE/BF).
         let bytes = text.as_bytes();
-        let control = bytes.iter().fold(false, |acc, &b| {
-            acc | ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r'))
-        });
+        let control = has_control(bytes);
         let excluded = memchr::memchr_iter(0xEF, bytes).any(|i| {
             matches!(
                 bytes.get(i + 1..i + 3),
@@ -82,6 +99,11 @@ impl<'a> Lexer<'a> {
         self.pos
     }
 
+    /// The attributes of the start tag [`next`](Self::next) returned last, in document order.
+    pub(crate) fn attributes(&self) -> &[RawAttribute<'a>] {
+        &self.attributes
+    }
+
     /// The next token, `Ok(None)` at the end of the input.
     #[allow(clippy::should_implement_trait)]
     pub(crate) fn next(&mut self) -> Fast<Option<Token<'a>>> {
@@ -91,23 +113,44 @@ impl<'a> Lexer<'a> {
             return Ok(None);
         }
         if bytes[start] != b'<' {
-            let end = memchr::memchr(b'<', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            // Most texts are short values: a byte loop over their first bytes costs less
+            // than a search call.
+            let rest = &bytes[start..];
+            let head = rest.len().min(SHORT);
+            let end = match rest[..head].iter().position(|&b| b == b'<') {
+                Some(i) => start + i,
+                None => {
+                    memchr::memchr(b'<', &rest[head..]).map_or(bytes.len(), |i| start + head + i)
+                }
+            };
             let text = &self.text[start..end];
-            let tb = text.as_bytes();
-            if memchr::memchr_iter(b'>', tb).any(|i| i >= 2 && &tb[i - 2..i] == b"]]") {
-                return Err(Bail);
-            }
+            let has_reference = text_marks(text.as_bytes())?;
             self.pos = end;
-            return Ok(Some(Token::Text(text)));
-        }
-        let rest = &self.text[start..];
-        if let Some(body) = rest.strip_prefix("</") {
-            let end = memchr::memchr(b'>', body.as_bytes()).ok_or(Bail)?;
-            self.pos = start + 2 + end + 1;
-            return Ok(Some(Token::End {
-                name: body[..end].trim_end_matches(is_space),
+            return Ok(Some(Token::Text {
+                text,
+                has_reference,
             }));
         }
+        let rest = &self.text[start..];
+        match bytes.get(start + 1) {
+            Some(b'/') => {
+                let body = &rest[2..];
+                let end = memchr::memchr(b'>', body.as_bytes()).ok_or(Bail)?;
+                self.pos = start + 2 + end + 1;
+                return Ok(Some(Token::End {
+                    name: body[..end].trim_end_matches(is_space),
+                }));
+            }
+            Some(b'!') => return self.markup_declaration(start),
+            Some(b'?') => return self.processing_instruction(start),
+            _ => {}
+        }
+        self.start_tag(start).map(Some)
+    }
+
+    /// A comment or CDATA section at `start` (`<!`); anything else there (a DOCTYPE) bails.
+    fn markup_declaration(&mut self, start: usize) -> Fast<Option<Token<'a>>> {
+        let rest = &self.text[start..];
         if let Some(body) = rest.strip_prefix("<!--") {
             let end = memchr::memmem::find(body.as_bytes(), b"--").ok_or(Bail)?;
             if !body[end..].starts_with("-->") {
@@ -121,54 +164,142 @@ impl<'a> Lexer<'a> {
             self.pos = start + 9 + end + 3;
             return Ok(Some(Token::CData(&body[..end])));
         }
-        if let Some(body) = rest.strip_prefix("<?") {
-            let end = memchr::memmem::find(body.as_bytes(), b"?>").ok_or(Bail)?;
-            let inner = &body[..end];
-            let split = inner.find(is_space).unwrap_or(inner.len());
-            let (target, value) = inner.split_at(split);
-            check_name(target)?;
-            if target.contains(':') || target.eq_ignore_ascii_case("xml") {
-                return Err(Bail);
-            }
-            if !value.is_empty() && !value.starts_with(is_space) {
-                return Err(Bail);
-            }
-            self.pos = start + 2 + end + 2;
-            return Ok(Some(Token::Pi {
-                target,
-                value: value.trim_start_matches(is_space),
-            }));
-        }
-        if rest.starts_with("<!") {
-            return Err(Bail); // DOCTYPE or garbage
-        }
-        // A start tag: its end is the first `>` outside quotes.
-        let tag = rest.as_bytes();
-        let name_end = name_end(tag, 1)?;
-        match tag.get(name_end) {
-            Some(&b) if is_space_byte(b) || b == b'>' || b == b'/' => {}
-            _ => return Err(Bail),
-        }
-        let name = &rest[1..name_end];
-        let mut i = name_end;
-        loop {
-            i += memchr::memchr3(b'"', b'\'', b'>', &tag[i..]).ok_or(Bail)?;
-            let quote = tag[i];
-            if quote == b'>' {
-                break;
-            }
-            // A quoted value: up to the same quote, with no `<` inside.
-            let close = i + 1 + memchr::memchr2(quote, b'<', &tag[i + 1..]).ok_or(Bail)?;
-            if tag[close] == b'<' {
-                return Err(Bail);
-            }
-            i = close + 1;
-        }
-        let empty = tag[i - 1] == b'/' && i > name_end;
-        let attrs = &rest[name_end..if empty { i - 1 } else { i }];
-        self.pos = start + i + 1;
-        Ok(Some(Token::Start { name, attrs, empty }))
+        Err(Bail) // DOCTYPE or garbage
     }
+
+    /// A processing instruction at `start` (`<?`).
+    fn processing_instruction(&mut self, start: usize) -> Fast<Option<Token<'a>>> {
+        let body = &self.text[start + 2..];
+        let end = memchr::memmem::find(body.as_bytes(), b"?>").ok_or(Bail)?;
+        let inner = &body[..end];
+        let split = inner.find(is_space).unwrap_or(inner.len());
+        let (target, value) = inner.split_at(split);
+        check_name(target)?;
+        if target.contains(':') || target.eq_ignore_ascii_case("xml") {
+            return Err(Bail);
+        }
+        if !value.is_empty() && !value.starts_with(is_space) {
+            return Err(Bail);
+        }
+        self.pos = start + 2 + end + 2;
+        Ok(Some(Token::Pi {
+            target,
+            value: value.trim_start_matches(is_space),
+        }))
+    }
+
+    /// A start tag at `start`, its attributes parsed in the same pass (each preceded by
+    /// whitespace, `name = "value"` with either quote, no `<` in values, only valid
+    /// references); they are left in [`attributes`](Self::attributes).
+    fn start_tag(&mut self, start: usize) -> Fast<Token<'a>> {
+        let rest = &self.text[start..];
+        let tag = rest.as_bytes();
+        let head = name_end(tag, 1)?;
+        let name = &rest[1..head];
+        self.attributes.clear();
+        let skip_space = |mut i: usize| {
+            while tag.get(i).is_some_and(|&b| is_space_byte(b)) {
+                i += 1;
+            }
+            i
+        };
+        let mut i = head;
+        let empty = loop {
+            let before = i;
+            i = skip_space(i);
+            match tag.get(i) {
+                Some(b'>') => break false,
+                Some(b'/') if tag.get(i + 1) == Some(&b'>') => {
+                    i += 1;
+                    break true;
+                }
+                Some(b'/') => return Err(Bail),
+                Some(_) if i > before => {}
+                _ => return Err(Bail), // no whitespace before the attribute, or the end
+            }
+            let attr_end = name_end(tag, i)?;
+            let attr = &rest[i..attr_end];
+            i = skip_space(attr_end);
+            if tag.get(i) != Some(&b'=') {
+                return Err(Bail);
+            }
+            i = skip_space(i + 1);
+            let quote = match tag.get(i) {
+                Some(&q @ (b'"' | b'\'')) => q,
+                _ => return Err(Bail),
+            };
+            let open = i + 1;
+            let mut has_reference = false;
+            i = open;
+            loop {
+                i += memchr::memchr3(quote, b'<', b'&', &tag[i..]).ok_or(Bail)?;
+                match tag[i] {
+                    b'<' => return Err(Bail),
+                    b'&' => has_reference = true,
+                    _ => break, // the quote
+                }
+                i += 1;
+            }
+            let value = &rest[open..i];
+            if has_reference {
+                check_references(value)?;
+            }
+            self.attributes.push(RawAttribute {
+                name: attr,
+                value,
+                has_reference,
+            });
+            i += 1;
+        };
+        let attrs = &rest[head..if empty { i - 1 } else { i }];
+        self.pos = start + i + 1;
+        Ok(Token::Start { name, attrs, empty })
+    }
+}
+
+/// Texts up to this length are scanned byte by byte, longer ones with `memchr`.
+const SHORT: usize = 32;
+
+/// Whether character data `text` holds a `&`; [`Bail`] on `]]>` (not allowed in text).
+fn text_marks(text: &[u8]) -> Fast<bool> {
+    let end_of_cdata = |i: usize| i >= 2 && &text[i - 2..i] == b"]]";
+    let mut has_reference = false;
+    if text.len() <= SHORT {
+        for (i, &b) in text.iter().enumerate() {
+            match b {
+                b'&' => has_reference = true,
+                b'>' if end_of_cdata(i) => return Err(Bail),
+                _ => {}
+            }
+        }
+    } else {
+        for i in memchr::memchr2_iter(b'&', b'>', text) {
+            match text[i] {
+                b'&' => has_reference = true,
+                _ if end_of_cdata(i) => return Err(Bail),
+                _ => {}
+            }
+        }
+    }
+    Ok(has_reference)
+}
+
+/// Whether `bytes` holds a control character other than tab, LF and CR. Eight bytes at a
+/// time: `(x - 0x20..20) & !x & 0x80..80` is non-zero exactly when a byte of `x` is below
+/// 0x20 (only such a word, one with a line end usually, is looked at byte by byte). A
+/// byte-by-byte test cost several instructions per byte of every message.
+fn has_control(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let control = |b: &u8| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r');
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let x = <[u8; 8]>::try_from(word).map_or(0, u64::from_le_bytes);
+        if x.wrapping_sub(ONES * 0x20) & !x & HIGHS != 0 && word.iter().any(control) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(control)
 }
 
 pub(crate) fn is_space(c: char) -> bool {
@@ -402,9 +533,21 @@ mod tests {
         while let Some(t) = l.next()? {
             match t {
                 Token::Start { attrs, .. } => {
-                    Attributes::new(attrs).collect::<Fast<Vec<_>>>()?;
+                    // The attributes parsed with the tag are those of its attribute region.
+                    let region = Attributes::new(attrs).collect::<Fast<Vec<_>>>()?;
+                    let parsed: Vec<_> = l.attributes().iter().map(|a| (a.name, a.value)).collect();
+                    assert_eq!(parsed, region);
+                    for a in l.attributes() {
+                        assert_eq!(a.has_reference, a.value.contains('&'));
+                    }
                 }
-                Token::Text(t) => check_references(t)?,
+                Token::Text {
+                    text,
+                    has_reference,
+                } => {
+                    assert_eq!(has_reference, text.contains('&'));
+                    check_references(text)?
+                }
                 _ => {}
             }
             out.push(t);
@@ -415,7 +558,13 @@ mod tests {
     #[test]
     fn tokenizes_the_accepted_subset() {
         let t = tokens("<?xml version='1.0' encoding=\"UTF-8\"?>\n<a:b x='1>2' y=\"&amp;&#x41;\">t<![CDATA[<c>]]><!-- k --><?pi  v?><e/></a:b>").unwrap();
-        assert_eq!(t[0], Token::Text("\n"));
+        assert_eq!(
+            t[0],
+            Token::Text {
+                text: "\n",
+                has_reference: false
+            }
+        );
         assert_eq!(
             t[1],
             Token::Start {
@@ -475,6 +624,21 @@ mod tests {
     }
 
     #[test]
+    fn finds_every_control_character_at_every_offset() {
+        for b in 0u8..0x80 {
+            for at in 0..20 {
+                let mut text = vec![b'a'; 19];
+                text.insert(at, b);
+                let want = b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r');
+                assert_eq!(has_control(&text), want, "byte {b:#x} at {at}");
+            }
+        }
+        assert!(!has_control(
+            "caf\u{e9} \u{10000}\r\n\t".repeat(9).as_bytes()
+        ));
+    }
+
+    #[test]
     fn bails_outside_the_subset() {
         for bad in [
             "<!DOCTYPE a><a/>",
@@ -499,6 +663,17 @@ mod tests {
             "<a x='1' y/>",
             "<a",
             "<a></a",
+            "<a x='1'/ >",
+            "<a x='1' / >",
+            "<a/ >",
+            "<a x='1",
+            "<a x=1/>",
+            "<a x='1'",
+            "<a x 'a'/>",
+            "<a\"x\"/>",
+            "<a x='&bad;'/>",
+            "<a>x]]>y</a>",
+            "<a>a long text, longer than the short ones, then ]]> here</a>",
         ] {
             assert_eq!(tokens(bad), Err(Bail), "{bad}");
         }

@@ -6,7 +6,7 @@
 //! complete (roxmltree) path.
 
 use super::dom::NODES_LIMIT;
-use super::lex::{self, Attributes, Bail, Fast, Lexer, Token};
+use super::lex::{self, Bail, Fast, Lexer, RawAttribute, Token};
 
 /// `xml:` namespace.
 pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -71,6 +71,10 @@ pub(crate) struct Element<'a> {
     pub has_markup: bool,
     /// Carries `xml:*` attributes (inherited by an inclusive c14n apex below it).
     pub has_xml_attr: bool,
+    /// Its start tag is exactly `<qname>`: no attributes or declarations, no whitespace.
+    pub bare_start: bool,
+    /// Its end tag is exactly `</qname>` (false for an empty-element tag).
+    pub bare_end: bool,
 }
 
 /// The outline of a document.
@@ -111,13 +115,14 @@ impl<'a> Outline<'a> {
             let Some(token) = lexer.next()? else { break };
             let parent = open.last().map_or(NONE, |o| o.0);
             match token {
-                Token::Start { name, attrs, empty } => {
+                Token::Start { name, empty, .. } => {
                     if root_done || out.elements.len() >= NODES_LIMIT as usize {
                         return Err(Bail);
                     }
                     let index = out.elements.len() as u32;
                     let scope_mark = out.scope.len();
-                    let element = out.element(name, attrs, at, lexer.pos(), parent, index)?;
+                    let element =
+                        out.element(name, lexer.attributes(), at, lexer.pos(), parent, index)?;
                     out.elements.push(element);
                     out.items.push(Item::Start(index));
                     if let Some(o) = open.last_mut() {
@@ -142,11 +147,15 @@ impl<'a> Outline<'a> {
                         return Err(Bail);
                     }
                     e.end = lexer.pos();
+                    e.bare_end = e.end - at == e.qname.len() + 3;
                     out.items.push(Item::End);
                     out.scope.truncate(scope_mark);
                     root_done |= open.is_empty();
                 }
-                Token::Text(t) => {
+                Token::Text {
+                    text: t,
+                    has_reference,
+                } => {
                     let blank = lex::is_blank(t);
                     if parent == NONE {
                         if !blank {
@@ -156,7 +165,7 @@ impl<'a> Outline<'a> {
                     }
                     let e = &mut out.elements[parent as usize];
                     e.has_text |= !blank;
-                    if memchr::memchr(b'&', t.as_bytes()).is_some() {
+                    if has_reference {
                         lex::check_references(t)?;
                         e.has_markup = true;
                     }
@@ -191,7 +200,7 @@ impl<'a> Outline<'a> {
     fn element(
         &mut self,
         qname: &'a str,
-        attrs: &'a str,
+        attrs: &[RawAttribute<'a>],
         start: usize,
         head_end: usize,
         parent: u32,
@@ -199,18 +208,15 @@ impl<'a> Outline<'a> {
     ) -> Fast<Element<'a>> {
         let first_decl = self.decls.len() as u32;
         let mut has_xml_attr = false;
-        // Declarations first (they apply to the element's own name and attributes); the other
-        // attributes (at most 8) are kept for the second loop.
-        let mut plain: [(&str, &str); 8] = [("", ""); 8];
+        // Declarations first (they apply to the element's own name and attributes).
         let mut n_plain = 0;
-        for a in Attributes::new(attrs) {
-            let (name, value) = a?;
-            let Some(prefix) = declared_prefix(name) else {
-                *plain.get_mut(n_plain).ok_or(Bail)? = (name, value);
+        for a in attrs {
+            let Some(prefix) = declared_prefix(a.name) else {
                 n_plain += 1;
                 continue;
             };
-            if memchr::memchr(b'&', value.as_bytes()).is_some()
+            let value = a.value;
+            if a.has_reference
                 || prefix == "xml"
                 || prefix == "xmlns"
                 || value == XML_NS
@@ -227,15 +233,19 @@ impl<'a> Outline<'a> {
             self.decls.push((prefix, value));
             self.scope.push((prefix, value));
         }
+        if n_plain > 8 {
+            return Err(Bail); // the duplicate check below is quadratic
+        }
         let decls = first_decl..self.decls.len() as u32;
         let first_attribute = self.attributes.len() as u32;
+        let (prefix, local) = split_qname(qname);
         let mut element = Element {
             start,
             head_end,
             end: head_end,
             qname,
-            local: local_of(qname),
-            ns: "",
+            local,
+            ns: self.resolve(prefix, true)?,
             attributes: first_attribute..first_attribute,
             item: self.items.len() as u32,
             parent,
@@ -245,25 +255,27 @@ impl<'a> Outline<'a> {
             has_text: false,
             has_markup: false,
             has_xml_attr: false,
+            bare_start: attrs.is_empty() && head_end - start == qname.len() + 2,
+            bare_end: false,
         };
-        element.ns = self.resolve(prefix_of(qname), true)?;
         // Attributes: prefixes bound, expanded names unique, Ids recorded.
-        let mut seen: [(&str, &str); 8] = [("", ""); 8];
-        for (n_seen, &(name, value)) in plain[..n_plain].iter().enumerate() {
-            let prefix = prefix_of(name);
-            let local = local_of(name);
+        for a in attrs.iter().filter(|a| declared_prefix(a.name).is_none()) {
+            let (name, value) = (a.name, a.value);
+            let (prefix, local) = split_qname(name);
             let ns = if prefix.is_empty() {
                 ""
             } else {
                 self.resolve(prefix, false)?
             };
             has_xml_attr |= prefix == "xml";
-            if seen[..n_seen].contains(&(ns, local)) {
+            if self.attributes[first_attribute as usize..]
+                .iter()
+                .any(|x| x.local == local && x.ns == ns)
+            {
                 return Err(Bail);
             }
-            seen[n_seen] = (ns, local);
             if matches!(local, "Id" | "ID" | "id") {
-                if value.contains('&') {
+                if a.has_reference {
                     return Err(Bail);
                 }
                 self.ids.push((value, index));
@@ -394,10 +406,14 @@ fn colon(qname: &str) -> Option<usize> {
     qname.bytes().position(|b| b == b':')
 }
 
-pub(crate) fn prefix_of(qname: &str) -> &str {
-    colon(qname).map_or("", |i| &qname[..i])
+/// `(prefix, local name)` of a qualified name (`""` prefix when unprefixed).
+fn split_qname(qname: &str) -> (&str, &str) {
+    match colon(qname) {
+        Some(i) => (&qname[..i], &qname[i + 1..]),
+        None => ("", qname),
+    }
 }
 
-pub(crate) fn local_of(qname: &str) -> &str {
-    colon(qname).map_or(qname, |i| &qname[i + 1..])
+pub(crate) fn prefix_of(qname: &str) -> &str {
+    colon(qname).map_or("", |i| &qname[..i])
 }

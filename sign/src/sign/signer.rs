@@ -229,24 +229,61 @@ impl Signer {
         let replay_digest = sha256_b64(&canonical(&object)?);
 
         let alg = self.method.uri();
-        let signed_info = format!(
-            "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{alg}\"></ds:CanonicalizationMethod>\
-             <ds:SignatureMethod Algorithm=\"{}\"></ds:SignatureMethod>{}{}</ds:SignedInfo>",
+        let mut signed_info = String::with_capacity(1024);
+        for piece in [
+            "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"",
+            alg,
+            "\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"",
             self.key.method().uri(),
-            reference(SIGNED_OBJECT_ID, alg, object_digest),
-            reference(REPLAY_PROTECT_ID, alg, &replay_digest),
-        );
+            "\"></ds:SignatureMethod>",
+        ] {
+            signed_info.push_str(piece);
+        }
+        reference(&mut signed_info, SIGNED_OBJECT_ID, alg, object_digest);
+        reference(&mut signed_info, REPLAY_PROTECT_ID, alg, &replay_digest);
+        signed_info.push_str("</ds:SignedInfo>");
         let signature_value = self.key.sign(&canonical(&signed_info)?)?;
-        let signature = format!(
-            "<ds:Signature xmlns:ds=\"{DS_NS}\" Id=\"{SIGNATURE_ID}\">{signed_info}\
-             <ds:SignatureValue>{}</ds:SignatureValue><ds:KeyInfo><ds:X509Data>\
-             {}</ds:X509Data></ds:KeyInfo>{object}</ds:Signature>",
-            base64::engine::general_purpose::STANDARD.encode(signature_value),
-            self.key_info_certificates,
-        );
-        let mut out = Vec::with_capacity(payload.len() + signature.len());
+
+        // The signed payload, written once into a buffer of its final size.
+        let b64 = &base64::engine::general_purpose::STANDARD;
+        let value_len = base64::encoded_len(signature_value.len(), true).unwrap_or(0);
+        let head: [&str; 6] = [
+            "<ds:Signature xmlns:ds=\"",
+            DS_NS,
+            "\" Id=\"",
+            SIGNATURE_ID,
+            "\">",
+            &signed_info,
+        ];
+        let tail: [&str; 4] = [
+            "</ds:SignatureValue><ds:KeyInfo><ds:X509Data>",
+            &self.key_info_certificates,
+            "</ds:X509Data></ds:KeyInfo>",
+            &object,
+        ];
+        let len = payload.len()
+            + head.iter().chain(&tail).map(|p| p.len()).sum::<usize>()
+            + "<ds:SignatureValue>".len()
+            + value_len
+            + "</ds:Signature>".len();
+        let mut out = Vec::with_capacity(len);
         out.extend_from_slice(&payload[..at]);
-        out.extend_from_slice(signature.as_bytes());
+        for piece in head {
+            out.extend_from_slice(piece.as_bytes());
+        }
+        out.extend_from_slice(b"<ds:SignatureValue>");
+        let value_at = out.len();
+        out.resize(value_at + value_len, 0);
+        let written = b64
+            .encode_slice(&signature_value, &mut out[value_at..])
+            .map_err(|_| Error::Signing {
+                reason: "internal: base64 buffer".into(),
+            })?;
+        out.truncate(value_at + written);
+        for piece in tail {
+            out.extend_from_slice(piece.as_bytes());
+        }
+        out.extend_from_slice(b"</ds:Signature>");
         out.extend_from_slice(&payload[at..]);
         Ok(out)
     }
@@ -293,12 +330,21 @@ fn with_signed_object_id(text: &str, signed: Node<'_, '_>) -> Result<String, Err
     ))
 }
 
-fn reference(id: &str, c14n: &str, digest: &str) -> String {
-    format!(
-        "<ds:Reference URI=\"#{id}\"><ds:Transforms><ds:Transform Algorithm=\"{c14n}\"></ds:Transform>\
-         </ds:Transforms><ds:DigestMethod Algorithm=\"{SHA256_URI}\"></ds:DigestMethod>\
-         <ds:DigestValue>{digest}</ds:DigestValue></ds:Reference>"
-    )
+/// Append a `ds:Reference` (in canonical form) to `out`.
+fn reference(out: &mut String, id: &str, c14n: &str, digest: &str) {
+    for piece in [
+        "<ds:Reference URI=\"#",
+        id,
+        "\"><ds:Transforms><ds:Transform Algorithm=\"",
+        c14n,
+        "\"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm=\"",
+        SHA256_URI,
+        "\"></ds:DigestMethod><ds:DigestValue>",
+        digest,
+        "</ds:DigestValue></ds:Reference>",
+    ] {
+        out.push_str(piece);
+    }
 }
 
 fn replay_protect_object(timestamp: DateTime<Utc>, nonce: &str) -> String {
@@ -452,7 +498,11 @@ mod tests {
             "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{0}\"></ds:CanonicalizationMethod>\
              <ds:SignatureMethod Algorithm=\"x\"></ds:SignatureMethod>{1}{1}</ds:SignedInfo>",
             c14n::EXC_C14N_URI,
-            reference("a", c14n::EXC_C14N_URI, "AAAA"),
+            {
+                let mut r = String::new();
+                reference(&mut r, "a", c14n::EXC_C14N_URI, "AAAA");
+                r
+            },
         );
         for fragment in [object, signed_info] {
             let fast = ctx.canonical(&fragment, &Method::exclusive()).unwrap();

@@ -19,11 +19,13 @@ struct State<'a> {
     scope: Vec<(&'a str, &'a str)>,
     /// Namespace bindings rendered on the open output ancestors, innermost last.
     rendered: Vec<(&'a str, &'a str)>,
-    /// Per open element: lengths of `scope` and `rendered` before it, and its name.
-    open: Vec<(usize, usize, &'a str)>,
+    /// Per open element: lengths of `scope` and `rendered` before it, and its index.
+    open: Vec<(usize, usize, u32)>,
     decls: Vec<(&'a str, &'a str)>,
     attrs: Vec<Attr<'a>>,
     seen: Vec<&'a str>,
+    /// Whether `scope` is kept (inclusive c14n, or a prefix list).
+    tracks_scope: bool,
 }
 
 impl<'a> State<'a> {
@@ -49,35 +51,65 @@ pub(crate) fn write_element(
     out: &mut Vec<u8>,
 ) -> Fast<()> {
     let apex = outline.get(index);
-    let mut st = State::default();
-    // The ancestors' declarations, outermost first.
-    let mut chain = Vec::with_capacity(8);
-    let mut p = apex.parent;
-    while p != NONE {
-        chain.push(p);
-        p = outline.get(p).parent;
-    }
-    for &a in chain.iter().rev() {
-        let d = &outline.get(a).decls;
-        st.scope
-            .extend_from_slice(&outline.decls[d.start as usize..d.end as usize]);
+    let mut st = State {
+        tracks_scope: method.algorithm == Algorithm::Inclusive
+            || !method.inclusive_prefixes.is_empty(),
+        ..State::default()
+    };
+    // The ancestors (innermost first) and their declarations, outermost first: only
+    // inclusive c14n and prefix lists look them up (exclusive c14n renders the namespaces
+    // of the names themselves, which the outline resolved).
+    let mut chain = Vec::new();
+    if st.tracks_scope {
+        let mut p = apex.parent;
+        while p != NONE {
+            chain.push(p);
+            p = outline.get(p).parent;
+        }
+        for &a in chain.iter().rev() {
+            let d = &outline.get(a).decls;
+            st.scope
+                .extend_from_slice(&outline.decls[d.start as usize..d.end as usize]);
+        }
     }
     let items = outline.items.get(apex.item as usize..).ok_or(Bail)?;
+    // Pieces of the input that are already in canonical form (bare tags, text with nothing
+    // to escape) are not written one by one: consecutive ones make a run of input bytes,
+    // copied at once when something else comes (or at the end).
+    let mut run = Run::default();
     for (i, item) in items.iter().enumerate() {
         match *item {
+            Item::Start(element) if i > 0 && bare_start(outline, element, method, &st) => {
+                let e = outline.get(element);
+                st.open.push((st.scope.len(), st.rendered.len(), element));
+                run.add(outline.text, e.start..e.head_end, out);
+            }
             Item::Start(element) => {
+                run.flush(outline.text, out);
                 start_tag(outline, &chain, i == 0, element, method, &mut st, out)?
             }
-            Item::End => end_tag(&mut st, out),
-            Item::Text(t) => text(t, true, out)?,
-            Item::CData(t) => text(t, false, out)?,
+            Item::End => end_tag(outline, &mut st, &mut run, out),
+            Item::Text(t) if next_special(t.as_bytes(), 0, TEXT_SPECIAL) == t.len() => {
+                let at = t.as_ptr() as usize - outline.text.as_ptr() as usize;
+                run.add(outline.text, at..at + t.len(), out);
+            }
+            Item::Text(t) => {
+                run.flush(outline.text, out);
+                text(t, true, out)?
+            }
+            Item::CData(t) => {
+                run.flush(outline.text, out);
+                text(t, false, out)?
+            }
             Item::Comment(c) if method.with_comments => {
+                run.flush(outline.text, out);
                 out.extend_from_slice(b"<!--");
                 raw_normalized(c, out);
                 out.extend_from_slice(b"-->");
             }
             Item::Comment(_) => {}
             Item::Pi { target, value } => {
+                run.flush(outline.text, out);
                 out.extend_from_slice(b"<?");
                 out.extend_from_slice(target.as_bytes());
                 if !value.is_empty() {
@@ -88,10 +120,60 @@ pub(crate) fn write_element(
             }
         }
         if st.open.is_empty() {
+            run.flush(outline.text, out);
             return Ok(());
         }
     }
     Err(Bail)
+}
+
+/// A range of input bytes waiting to be copied to the output.
+#[derive(Default)]
+struct Run {
+    start: usize,
+    end: usize,
+}
+
+impl Run {
+    /// Append `range` of `text`: extends the run when it follows it directly.
+    fn add(&mut self, text: &str, range: std::ops::Range<usize>, out: &mut Vec<u8>) {
+        if range.start != self.end {
+            self.flush(text, out);
+            self.start = range.start;
+        }
+        self.end = range.end;
+    }
+
+    fn flush(&mut self, text: &str, out: &mut Vec<u8>) {
+        out.extend_from_slice(&text.as_bytes()[self.start..self.end]);
+        self.start = self.end;
+    }
+}
+
+/// Whether the canonical start tag of `element` (not the apex) is its bare input tag
+/// `<qname>`: it has no attributes and renders no namespace declaration. In inclusive c14n
+/// an element without declarations of its own renders none (its parent rendered the same
+/// scope); in exclusive c14n (without a prefix list) its prefix must already be rendered
+/// with its namespace.
+fn bare_start(outline: &Outline<'_>, element: u32, method: &Method, st: &State<'_>) -> bool {
+    let e = outline.get(element);
+    if !e.bare_start {
+        return false;
+    }
+    match method.algorithm {
+        Algorithm::Inclusive => true,
+        Algorithm::Exclusive if st.tracks_scope => false,
+        Algorithm::Exclusive => {
+            let prefix = prefix_of(e.qname);
+            let current = st
+                .rendered
+                .iter()
+                .rev()
+                .find(|(p, _)| *p == prefix)
+                .map(|(_, u)| *u);
+            current.unwrap_or("") == e.ns && (current.is_some() || prefix.is_empty())
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -107,8 +189,10 @@ fn start_tag<'a>(
     let e = outline.get(element);
     let name = e.qname;
     let scope_mark = st.scope.len();
-    st.scope
-        .extend_from_slice(&outline.decls[e.decls.start as usize..e.decls.end as usize]);
+    if st.tracks_scope {
+        st.scope
+            .extend_from_slice(&outline.decls[e.decls.start as usize..e.decls.end as usize]);
+    }
     st.attrs.clear();
     st.attrs.extend(
         outline
@@ -139,6 +223,19 @@ fn start_tag<'a>(
             }
             if !has_default {
                 st.consider("", "");
+            }
+        }
+        Algorithm::Exclusive if !st.tracks_scope => {
+            // The visibly utilized prefixes: the element's and its attributes' (not `xml`),
+            // bound to the namespaces the outline resolved them to. `consider` adds each
+            // prefix once.
+            st.consider(prefix_of(name), e.ns);
+            for i in 0..st.attrs.len() {
+                let (ns, _, qname, _) = st.attrs[i];
+                let p = prefix_of(qname);
+                if !p.is_empty() && p != "xml" {
+                    st.consider(p, ns);
+                }
             }
         }
         Algorithm::Exclusive => {
@@ -189,7 +286,7 @@ fn start_tag<'a>(
         attribute_value(u, out)?;
         out.push(b'"');
     }
-    st.open.push((scope_mark, st.rendered.len(), name));
+    st.open.push((scope_mark, st.rendered.len(), element));
     st.rendered.extend_from_slice(&st.decls);
     st.attrs
         .sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
@@ -204,13 +301,19 @@ fn start_tag<'a>(
     Ok(())
 }
 
-fn end_tag(st: &mut State<'_>, out: &mut Vec<u8>) {
-    if let Some((scope, rendered, name)) = st.open.pop() {
+fn end_tag(outline: &Outline<'_>, st: &mut State<'_>, run: &mut Run, out: &mut Vec<u8>) {
+    if let Some((scope, rendered, element)) = st.open.pop() {
         st.scope.truncate(scope);
         st.rendered.truncate(rendered);
-        out.extend_from_slice(b"</");
-        out.extend_from_slice(name.as_bytes());
-        out.push(b'>');
+        let e = outline.get(element);
+        if e.bare_end {
+            run.add(outline.text, e.end - e.qname.len() - 3..e.end, out);
+        } else {
+            run.flush(outline.text, out);
+            out.extend_from_slice(b"</");
+            out.extend_from_slice(e.qname.as_bytes());
+            out.push(b'>');
+        }
     }
 }
 
