@@ -2,14 +2,16 @@
 //! (used by `bench/encode.sh`, which runs OpenLEADR's `create_message` over the same payloads in
 //! the same run).
 //!
-//!     cargo run --release --example bench_encode -- DIR [--rounds N] [--skip a.xml,b.xml]
+//!     cargo run --release --example bench_encode -- DIR [--rounds N] [--skip a.xml,b.xml] [--only TOOL]
 //!
 //! Every `*.xml` in DIR is decoded once into the model ([`oadr::model::decode`], untimed); files
 //! the model cannot read, and the `--skip` list (the files OpenLEADR cannot re-encode), are left
 //! out. Two measurements over the same messages, one untimed warm-up round then N timed rounds:
 //! `encode` (`model::encode`: model → wire → XML bytes, what OpenLEADR's `create_message` does)
 //! and `encode-validate` (the same, then `wire::validate` of the bytes, as `oadr encode` does).
-//! The byte count is that of the XML oadr produces.
+//! The byte count is that of the XML oadr produces. `--only oadr-encode` runs that measurement
+//! alone (for callgrind: instructions per message are the difference between two runs with
+//! different `--rounds`, divided by the extra messages, so that start-up drops out).
 
 use std::time::Instant;
 
@@ -27,6 +29,7 @@ fn main() {
             .and_then(|i| args.get(i + 1))
     };
     let rounds: u32 = opt("--rounds").and_then(|r| r.parse().ok()).unwrap_or(200);
+    let only = opt("--only");
     let skip: Vec<&str> = opt("--skip")
         .map(|s| s.split(',').collect())
         .unwrap_or_default();
@@ -61,6 +64,9 @@ fn main() {
     let limits = oadr::wire::Limits::default();
     let mut sink = 0usize;
     let mut measure = |tool: &str, f: &mut dyn FnMut(&Message) -> usize| {
+        if only.is_some_and(|o| o != tool) {
+            return;
+        }
         for m in &corpus {
             sink = sink.wrapping_add(f(m));
         }

@@ -36,7 +36,7 @@ fn sites_carry_declarations_and_trust_where_the_types_guarantee_validity() {
     let out = std::env::temp_dir().join(format!("oadr-codegen-hints-{}", std::process::id()));
     oadr_codegen::generate(&xsd, &out).expect("generate");
     let read = |f: &str| std::fs::read_to_string(out.join(f)).expect("generated file");
-    let (ei, xcal) = (read("ei.rs"), read("xcal.rs"));
+    let (ei, xcal, strm) = (read("ei.rs"), read("xcal.rs"), read("strm.rs"));
     let _ = std::fs::remove_dir_all(&out);
     let cases = [
         // A generated enumeration of exactly the declared type's values.
@@ -49,7 +49,24 @@ fn sites_carry_declarations_and_trust_where_the_types_guarantee_validity() {
         (&ei, "ei:signalName", "w.decl"),
         // A pattern facet (xcal:DateTimeType): checked.
         (&xcal, "xcal:date-time", "w.decl"),
+        // Content models proven by the generator (`types/proof.rs`): sequences of required,
+        // optional and repeated children, choices, substitution groups.
+        (&ei, "ei:eventDescriptor", "w.decl_proven"),
+        (&ei, "ei:eiEventSignal", "w.decl_proven"),
+        (&ei, "strm:intervals", "w.decl_proven"),
+        (&strm, "ei:interval", "w.decl_proven"),
+        // `xcal:duration` has two declarations, one complex and one simple: the interval's
+        // child is the complex one (`CheckIndex::decl`).
+        (&ei, "xcal:duration", "w.decl_proven"),
+        // `xcal:components` has two complex declarations: no index, so no proof yet.
+        (&ei, "ei:eiActivePeriod", "w.decl"),
     ];
+    // `ei:interval` is `maxOccurs="unbounded"` with `minOccurs="1"`: the `Vec` is counted.
+    let compact: String = strm.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        compact.contains("w.occurs(<[_]>::len(&self.interval),1,usize::MAX);"),
+        "no count of ei:interval"
+    );
     for (src, tag, want) in cases {
         let found = hints(src, tag);
         assert!(!found.is_empty(), "no encoder site for {tag}");

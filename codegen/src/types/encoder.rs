@@ -35,6 +35,8 @@ use xsd_parser::pipeline::renderer::{
 };
 
 use super::checks::{CheckIndex, Hint};
+use super::lang::Reader;
+use super::proof::Bounds;
 
 /// Renders the encoders (see the module docs), and the `SerializeBytes` impls of simple
 /// types from xsd-parser's serializer step (the only part of it still generated).
@@ -191,7 +193,7 @@ fn complex(data: &ComplexData<'_>, cx: &Cx<'_, '_>) -> TokenStream {
         ComplexData::Struct {
             type_,
             content_type,
-        } => (structure(type_, cx), content_type),
+        } => (structure(type_, content_type.as_deref(), cx), content_type),
     };
     let content = content.as_deref().map(|c| complex(c, cx));
     quote!(#main #content)
@@ -203,22 +205,82 @@ fn tag(name: &xsd_parser::models::data::TagName<'_>) -> Literal {
     Literal::byte_string(name.get(true).as_bytes())
 }
 
+/// The namespace of a child element site (`None`: qualified without a namespace).
+fn site_ns(el: &ComplexDataElement<'_>) -> Option<String> {
+    let name = &el.tag_name;
+    match (name.form, name.module.and_then(|m| m.namespace.as_ref())) {
+        (FormChoiceType::Qualified, Some(ns)) => Some(ns.to_string()),
+        (FormChoiceType::Qualified, None) => None,
+        _ => Some(String::new()),
+    }
+}
+
+/// The declaration index a child element site carries (`None`: none fits, see
+/// `CheckIndex::decl`).
+fn site_decl(el: &ComplexDataElement<'_>, cx: &Cx<'_, '_>) -> Option<u16> {
+    let ty = match &el.meta().variant {
+        ElementMetaVariant::Type { type_, .. } => Some(type_),
+        _ => None,
+    };
+    let ns = site_ns(el)?;
+    cx.checks.decl(&ns, &el.tag_name.name, ty, cx.types)
+}
+
 /// The declaration hint written before the child element (see the module docs).
 fn hint(
     el: &ComplexDataElement<'_>,
     ty: &xsd_parser::models::TypeIdent,
     cx: &Cx<'_, '_>,
 ) -> TokenStream {
-    let name = &el.tag_name;
-    let ns = match (name.form, name.module.and_then(|m| m.namespace.as_ref())) {
-        (FormChoiceType::Qualified, Some(ns)) => ns.to_string(),
-        (FormChoiceType::Qualified, None) => return quote!(),
-        _ => String::new(),
+    let Some(ns) = site_ns(el) else {
+        return quote!();
     };
-    match cx.checks.hint(&ns, &name.name, Some(ty), cx.types) {
+    match cx.checks.hint(&ns, &el.tag_name.name, Some(ty), cx.types) {
         Hint::None => quote!(),
+        Hint::Decl(i) if proven(i, ty, cx) => quote!(w.decl_proven(#i);),
         Hint::Decl(i) => quote!(w.decl(#i);),
         Hint::Trusted(i) => quote!(w.decl_trusted(#i);),
+    }
+}
+
+/// Whether every value of type `ty` is written as children that the content model of
+/// declaration `decl` accepts (`proof.rs`): the runtime then runs no automaton step for them.
+fn proven(decl: u16, ty: &xsd_parser::models::TypeIdent, cx: &Cx<'_, '_>) -> bool {
+    let site = |el: &ComplexDataElement<'_>| site_decl(el, cx);
+    let reader = Reader {
+        types: cx.types,
+        decl: &site,
+    };
+    reader
+        .type_lang(ty)
+        .is_some_and(|lang| cx.checks.proves(decl, &lang))
+}
+
+/// `w.occurs(n, min, max)` where the Rust type holds more or fewer values than the schema
+/// allows (`proof.rs`): `count` is the number of values.
+fn occurs_check(b: Bounds, count: TokenStream) -> TokenStream {
+    if !b.counted {
+        return quote!();
+    }
+    let clamp = |n: u64| match u32::try_from(n) {
+        Ok(n) => {
+            let n = Literal::usize_unsuffixed(n as usize);
+            quote!(#n)
+        }
+        Err(_) => quote!(usize::MAX),
+    };
+    let min = clamp(b.min);
+    let max = b.max.map_or(quote!(usize::MAX), clamp);
+    quote!(w.occurs(#count, #min, #max);)
+}
+
+/// The number of values in a field or variant with this `Occurs`.
+fn count(occurs: Occurs, value: &TokenStream) -> TokenStream {
+    match occurs {
+        Occurs::None => quote!(0usize),
+        Occurs::Single => quote!(1usize),
+        Occurs::Optional => quote!(usize::from(::core::option::Option::is_some(#value))),
+        Occurs::DynamicList | Occurs::StaticList(_) => quote!(<[_]>::len(#value)),
     }
 }
 
@@ -243,7 +305,13 @@ fn child(el: &ComplexDataElement<'_>, value: TokenStream, cx: &Cx<'_, '_>) -> To
             quote!(crate::wire::encode::EncodeElement::encode_element(#x, w, b"");)
         }
     };
-    match el.occurs {
+    let site = |el: &ComplexDataElement<'_>| site_decl(el, cx);
+    let reader = Reader {
+        types: cx.types,
+        decl: &site,
+    };
+    let check = occurs_check(reader.field_bounds(el), count(el.occurs, &value));
+    let write = match el.occurs {
         Occurs::None => quote!(),
         Occurs::Single => one(value),
         Occurs::Optional => {
@@ -254,7 +322,8 @@ fn child(el: &ComplexDataElement<'_>, value: TokenStream, cx: &Cx<'_, '_>) -> To
             let body = one(quote!(x));
             quote!(for x in #value { #body })
         }
-    }
+    };
+    quote!(#check #write)
 }
 
 /// The start-tag code: `w.start(name)` and the attributes.
@@ -297,7 +366,11 @@ fn group_impl(ident: &Ident, body: TokenStream) -> TokenStream {
     }
 }
 
-fn structure(data: &ComplexDataStruct<'_>, cx: &Cx<'_, '_>) -> TokenStream {
+fn structure(
+    data: &ComplexDataStruct<'_>,
+    content_type: Option<&ComplexData<'_>>,
+    cx: &Cx<'_, '_>,
+) -> TokenStream {
     let ident = &data.type_ident;
     let mut content = TokenStream::new();
     match &data.mode {
@@ -321,6 +394,16 @@ fn structure(data: &ComplexDataStruct<'_>, cx: &Cx<'_, '_>) -> TokenStream {
             } else {
                 quote!(crate::wire::encode::EncodeGroup::encode_group(x, w);)
             };
+            let site = |el: &ComplexDataElement<'_>| site_decl(el, cx);
+            let reader = Reader {
+                types: cx.types,
+                decl: &site,
+            };
+            let bounds = reader.content_bounds(c, content_type);
+            content.extend(occurs_check(
+                bounds,
+                count(c.occurs, &quote!(&self.content)),
+            ));
             content.extend(match c.occurs {
                 Occurs::None => quote!(),
                 Occurs::Single => quote!(let x = &self.content; #one),

@@ -8,8 +8,10 @@ mod decoder;
 mod docs;
 mod encoder;
 mod fixups;
+mod lang;
 mod layout;
 mod prechecked;
+mod proof;
 
 use std::path::Path;
 

@@ -145,7 +145,7 @@ fn facets(f: &FacetSet) -> Result<TokenStream, String> {
 
 /// Non-abstract element declarations acceptable where `decl` appears (itself plus its
 /// transitive substitution group members), sorted by name.
-fn substitutes(c: &Compiled, decl: usize) -> Vec<(Qn, usize)> {
+pub(crate) fn substitutes(c: &Compiled, decl: usize) -> Vec<(Qn, usize)> {
     let mut out = Vec::new();
     let mut todo = vec![decl];
     while let Some(d) = todo.pop() {

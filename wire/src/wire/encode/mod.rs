@@ -249,6 +249,29 @@ impl<'a> Writer<'a> {
         self.hint = check::Hint::Trusted(decl);
     }
 
+    /// As [`Writer::decl`], and the generator proved that the element's Rust type writes only
+    /// child sequences its content model accepts (`oadr-codegen`'s `types/proof.rs`): no
+    /// automaton step runs for its children (debug builds run them anyway).
+    #[inline]
+    pub fn decl_proven(&mut self, decl: u16) {
+        self.hint = check::Hint::Proven(decl);
+    }
+
+    /// `n` values of a child field whose Rust type does not enforce the schema's occurrence
+    /// bounds `min..=max` (generated where the proof of [`Writer::decl_proven`] relies on
+    /// them). Outside them the checks refuse the document: the field's elements belong to
+    /// that particle alone (Unique Particle Attribution), so its bounds are broken.
+    /// `wire::encode` then runs the full validator for the errors, and debug builds assert
+    /// that it refuses the document too.
+    #[inline]
+    pub fn occurs(&mut self, n: usize, min: usize, max: usize) {
+        if n < min || n > max {
+            if let Some(c) = &mut self.check {
+                c.occurs_violated();
+            }
+        }
+    }
+
     /// `<name`, and on the root element the namespace declarations.
     #[inline]
     pub fn start(&mut self, name: &[u8]) {

@@ -7,12 +7,12 @@
 //! not fatal, except where the XML itself cannot be read further.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
+use super::ids::Ids;
 use super::simple::{self, normalize, ValueCtx};
 use super::tables::*;
 use super::{Limits, Validated};
@@ -66,7 +66,7 @@ pub(crate) struct Validator<'a> {
     spare: Vec<(String, String)>,
     path: String,
     errors: Vec<Error>,
-    ids: HashSet<String>,
+    ids: Ids,
     attrs: Vec<Attr>,
     root_done: bool,
     root: Option<&'static str>,
@@ -100,7 +100,7 @@ struct Scratch {
     stack: Vec<Frame>,
     spare: Vec<(String, String)>,
     path: String,
-    ids: HashSet<String>,
+    ids: Ids,
     attrs: Vec<Attr>,
     closed_text: String,
 }
@@ -1015,7 +1015,7 @@ impl<'a> Validator<'a> {
             if ns != XSI {
                 if let Some(g) = global_attribute(ns, local) {
                     let (ty, value, name) = (g.ty, self.attrs[i].2.clone(), display(ns, local));
-                    let mut no_ids = HashSet::new();
+                    let mut no_ids = Ids::default();
                     let bound = |_: &str| true;
                     let mut cx = ValueCtx {
                         prefix_bound: &bound,

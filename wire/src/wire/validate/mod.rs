@@ -10,6 +10,7 @@
 
 mod encoding;
 pub(crate) mod engine;
+pub mod ids;
 pub mod lexical;
 pub mod pattern;
 pub mod simple;

@@ -3,8 +3,8 @@
 //! step (XML Schema 1.0 Part 2 §4.3).
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
 
+use super::ids::Ids;
 use super::lexical::{self, base64_len, parse_decimal};
 use super::pattern;
 use super::tables::{Builtin, Facets, Variety, WhiteSpace, SIMPLE_TYPES};
@@ -14,7 +14,7 @@ pub struct ValueCtx<'a> {
     /// Resolves a namespace prefix ("" = default) for xs:QName values.
     pub prefix_bound: &'a dyn Fn(&str) -> bool,
     /// Values of type xs:ID seen so far (XSD 1.0 §3.3.8: must be unique).
-    pub ids: &'a mut HashSet<String>,
+    pub ids: &'a mut Ids,
 }
 
 /// Apply a whiteSpace facet.
@@ -45,6 +45,10 @@ pub fn normalize(raw: &str, ws: WhiteSpace) -> std::borrow::Cow<'_, str> {
 /// Whether collapsing changes `raw`: a tab, CR or LF, a leading or trailing space, or two
 /// spaces in a row (one pass over the bytes).
 fn needs_collapse(raw: &str) -> bool {
+    // Most values hold no byte at or below the space: one pass without branches tells.
+    if !raw.bytes().fold(false, |any, b| any | (b <= b' ')) {
+        return false;
+    }
     let mut after_space = true;
     for b in raw.bytes() {
         match b {
@@ -241,7 +245,7 @@ pub fn validate(ty: u16, raw: &str, cx: &mut ValueCtx<'_>) -> Result<(), String>
                         return Err(format!("'{v}': namespace prefix '{prefix}' is not bound"));
                     }
                 }
-                Builtin::Id if !cx.ids.insert(v.to_owned()) => {
+                Builtin::Id if !cx.ids.insert(v) => {
                     return Err(format!("duplicate ID '{v}'"));
                 }
                 _ => {}
