@@ -31,7 +31,7 @@ pub fn is_name(s: &str) -> bool {
 }
 
 /// XML Namespaces NCName: a Name without `:`. ASCII names (the usual case) are checked
-/// byte by byte against [`NCNAME_ASCII`]; others by [`is_name`].
+/// byte by byte against the table `NCNAME_ASCII`; others by [`is_name`].
 pub fn is_ncname(s: &str) -> bool {
     let bytes = s.as_bytes();
     let Some(&first) = bytes.first() else {
