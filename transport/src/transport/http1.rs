@@ -67,7 +67,7 @@ struct Head {
 }
 
 /// Who is on the other end, for [`HttpRequest`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Peer {
     pub addr: SocketAddr,
     pub fingerprint: Option<String>,
@@ -109,7 +109,7 @@ pub(crate) async fn serve<S>(
             // The body, if any, stays unread: the connection cannot carry another request.
             let r = HttpResponse::text(429, "rate limit exceeded");
             let _ = c
-                .respond(&head.method, &r, false, "retry-after: 1\r\n")
+                .respond(head.method == "HEAD", &r, false, "retry-after: 1\r\n")
                 .await;
             return c.close().await;
         }
@@ -121,8 +121,9 @@ pub(crate) async fn serve<S>(
             Ok(Err(refusal)) => return c.refuse(refusal).await,
             Err(End) => return,
         };
+        let head_only = head.method == "HEAD";
         let request = HttpRequest {
-            method: head.method.clone(),
+            method: head.method,
             path: head.path,
             authorization: head.authorization,
             content_type: head.content_type,
@@ -132,10 +133,7 @@ pub(crate) async fn serve<S>(
         };
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(request)))
             .unwrap_or_else(|_| HttpResponse::text(500, "internal error"));
-        if c.respond(&head.method, &r, head.keep_alive, "")
-            .await
-            .is_err()
-        {
+        if c.respond(head_only, &r, head.keep_alive, "").await.is_err() {
             return;
         }
         if !head.keep_alive {
@@ -335,10 +333,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
         self.io.write_all(bytes).await.map_err(|_| End)
     }
 
-    /// Write the answer to a `method` request; `extra` are more header lines (CRLF-ended).
+    /// Write an answer (without its body when `head_only`: the answer to a HEAD request);
+    /// `extra` are more header lines (CRLF-ended).
     async fn respond(
         &mut self,
-        method: &str,
+        head_only: bool,
         r: &HttpResponse,
         keep_alive: bool,
         extra: &str,
@@ -369,7 +368,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
             out.extend_from_slice(b"connection: close\r\n");
         }
         out.extend_from_slice(b"\r\n");
-        if method != "HEAD" {
+        if !head_only {
             out.extend_from_slice(&r.body);
         }
         let written = self.write(&out).await;
@@ -380,7 +379,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
     /// Answer a refusal and close.
     async fn refuse(&mut self, Refusal(status, why): Refusal) {
         let r = HttpResponse::text(status, why);
-        if self.respond("", &r, false, "").await.is_ok() {
+        if self.respond(false, &r, false, "").await.is_ok() {
             self.close().await;
         }
     }

@@ -310,16 +310,17 @@ async fn connection<S>(
     let stopped = async move {
         let _ = stop.changed().await;
     };
+    let ip = peer.ip();
     let peer = super::http1::Peer {
         addr: peer,
         fingerprint,
     };
     super::http1::serve(
         stream,
-        peer.clone(),
+        peer,
         &limits,
         stopped,
-        || limiter.allow(peer.addr.ip()),
+        || limiter.allow(ip),
         |request| handler.handle(request),
     )
     .await;
